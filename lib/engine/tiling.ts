@@ -1,0 +1,86 @@
+/**
+ * Which windows of which scaled copies of an image a detector looks at.
+ *
+ * BlazeFace only finds faces above roughly 5% of its input's side, so one pass over a whole group photo misses the
+ * small faces. The plan is a small pyramid: one coarse pass over the whole image (letterboxed), then finer levels
+ * cut into overlapping windows. Each window of level k holds any face up to `overlap` input pixels wholly, and a
+ * face larger than that is at least a quarter of that size one level up, where the model still sees it, so a face
+ * cut by a window edge can be dropped: a whole copy of it exists elsewhere.
+ */
+
+export interface PlannedWindow {
+  /** Top-left corner in the level's scaled image, in pixels. */
+  x: number;
+  y: number;
+  /** Window edges that lie inside the image (not on its border): a face touching one of these is cut. */
+  cutLeft: boolean;
+  cutTop: boolean;
+  cutRight: boolean;
+  cutBottom: boolean;
+}
+
+export interface PlannedLevel {
+  /** Scaled pixels per source pixel, per axis (sizes are rounded to whole pixels). */
+  scaleX: number;
+  scaleY: number;
+  width: number;
+  height: number;
+  windows: PlannedWindow[];
+}
+
+export interface TilingInput {
+  imageWidth: number;
+  imageHeight: number;
+  inputWidth: number;
+  inputHeight: number;
+  /** Window size in source pixels at the finest level (see DetectorModel.fineWindow). */
+  fineWindow: number;
+  tiled: boolean;
+}
+
+/** Fraction of a window shared with its neighbour. */
+const OVERLAP = 0.3;
+/** Scale step between pyramid levels: faces one level can't hold wholly are ≥ 1/4 as large on the next one. */
+const LEVEL_STEP = 4;
+/** A finer level must be at least this much finer than the coarse pass to be worth its windows. */
+const MIN_GAIN = 1.5;
+
+export function planLevels(input: TilingInput): PlannedLevel[] {
+  const { imageWidth: w, imageHeight: h, inputWidth: iw, inputHeight: ih } = input;
+  const coarseScale = Math.min(iw / w, ih / h);
+  const coarseWidth = Math.max(1, Math.round(w * coarseScale));
+  const coarseHeight = Math.max(1, Math.round(h * coarseScale));
+  const levels: PlannedLevel[] = [
+    {
+      scaleX: coarseWidth / w,
+      scaleY: coarseHeight / h,
+      width: coarseWidth,
+      height: coarseHeight,
+      windows: [{ x: 0, y: 0, cutLeft: false, cutTop: false, cutRight: false, cutBottom: false }],
+    },
+  ];
+  if (!input.tiled) return levels;
+  for (let scale = iw / input.fineWindow; scale > coarseScale * MIN_GAIN; scale /= LEVEL_STEP) {
+    const width = Math.round(w * scale);
+    const height = Math.round(h * scale);
+    const xs = windowStarts(width, iw);
+    const ys = windowStarts(height, ih);
+    const windows: PlannedWindow[] = [];
+    for (const y of ys) {
+      for (const x of xs) {
+        windows.push({ x, y, cutLeft: x > 0, cutTop: y > 0, cutRight: x + iw < width, cutBottom: y + ih < height });
+      }
+    }
+    levels.push({ scaleX: width / w, scaleY: height / h, width, height, windows });
+  }
+  return levels;
+}
+
+/** Evenly spread window starts covering [0, length) with at least OVERLAP shared between neighbours. */
+export function windowStarts(length: number, window: number): number[] {
+  if (length <= window) return [0];
+  const stride = window * (1 - OVERLAP);
+  const count = Math.ceil((length - window) / stride) + 1;
+  const step = (length - window) / (count - 1);
+  return Array.from({ length: count }, (_, i) => Math.round(i * step));
+}

@@ -1,0 +1,8 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  // Native and wasm-backed engine packages are loaded from node_modules at run time, never bundled.
+  serverExternalPackages: ["onnxruntime-node", "sharp"],
+  poweredByHeader: false,
+};
+
+export default nextConfig;
