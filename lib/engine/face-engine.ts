@@ -9,6 +9,8 @@ export interface FaceEngineOptions {
   detector: DetectorName;
   /** Tiled pyramid passes for small faces; off means one whole-image pass. */
   tiled: boolean;
+  /** A second, centred look at uncertain candidates, to reject look-alikes and reframe small faces. */
+  verify: boolean;
   workers: number;
   threadsPerWorker: number;
   /** Images above this many pixels are refused before their pixels are decoded. */
@@ -20,6 +22,7 @@ export interface FaceEngineOptions {
 export const DEFAULT_ENGINE_OPTIONS: FaceEngineOptions = {
   detector: "blazeface",
   tiled: true,
+  verify: true,
   workers: 1,
   threadsPerWorker: 2,
   maxPixels: 50_000_000,
@@ -55,7 +58,7 @@ export function createFaceEngine(overrides: Partial<FaceEngineOptions> = {}): Fa
   const model = detectorModel(options.detector);
   const pool = new InferencePool({ workers: options.workers, threadsPerWorker: options.threadsPerWorker });
   const detectPixels = (image: RgbImage) =>
-    detectFaces(image, model, pool, { tiled: options.tiled, minScore: options.candidateFloor });
+    detectFaces(image, model, pool, { tiled: options.tiled, verify: options.verify, minScore: options.candidateFloor });
 
   return {
     options,
