@@ -7,8 +7,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { buildEvalSet, type EvalImage } from "../eval/dataset";
-import { addCounts, type Counts, countMatches, type Scores, toScores } from "../eval/metrics";
+import { buildEvalSet } from "../eval/dataset";
+import { type EvalReport, evaluate } from "../eval/evaluate";
+import type { Scores } from "../eval/metrics";
 import { aboveConfidence, createFaceEngine } from "../lib/engine/face-engine";
 import { decodeImage } from "../lib/engine/image/decode-image";
 import { DETECTOR_NAMES, type DetectorName } from "../lib/engine/models";
@@ -26,36 +27,7 @@ const confidence = Number(values.confidence);
 const detectors: DetectorName[] =
   values.detector === "all" ? [...DETECTOR_NAMES] : [values.detector as DetectorName];
 
-type Detect = (image: EvalImage) => Promise<Array<{ box: EvalImage["faces"][number]; score: number }>>;
-
-interface Row {
-  system: string;
-  groups: Map<string, Scores>;
-  overall: Scores;
-}
-
-async function evaluate(system: string, images: EvalImage[], detect: Detect): Promise<Row> {
-  const byGroup = new Map<string, Counts>();
-  let overall: Counts = { truePositives: 0, falsePositives: 0, falseNegatives: 0 };
-  for (const image of images) {
-    const counts = countMatches(image.faces, await detect(image));
-    byGroup.set(
-      image.group,
-      addCounts(
-        byGroup.get(image.group) ?? { truePositives: 0, falsePositives: 0, falseNegatives: 0 },
-        counts,
-      ),
-    );
-    overall = addCounts(overall, counts);
-  }
-  return {
-    system,
-    groups: new Map([...byGroup].map(([g, c]) => [g, toScores(c)])),
-    overall: toScores(overall),
-  };
-}
-
-function printTable(rows: Row[]): void {
+function printTable(rows: EvalReport[]): void {
   const groups = [...(rows[0]?.groups.keys() ?? [])];
   const fmt = (s: Scores) =>
     `${s.recall.toFixed(3)} / ${s.precision.toFixed(3)} (${s.falsePositives} FP, ${s.falseNegatives} FN)`;
@@ -73,7 +45,7 @@ const images = await buildEvalSet();
 console.log(
   `eval set: ${images.length} images, ${images.reduce((n, i) => n + i.faces.length, 0)} labelled faces`,
 );
-const rows: Row[] = [];
+const rows: EvalReport[] = [];
 for (const detector of detectors) {
   const engine = createFaceEngine({ detector, tiled: !values.single });
   rows.push(
@@ -99,7 +71,7 @@ if (values.peer) {
 }
 printTable(rows);
 if (values.record) {
-  const row = rows[0] as Row;
+  const row = rows[0] as EvalReport;
   const baseline = {
     system: row.system,
     confidence,

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { planLevels, windowStarts } from "./tiling";
+
+const blazeFace = { inputWidth: 256, inputHeight: 256, fineWindow: 640 };
+
+describe("windowStarts", () => {
+  it("covers the whole length with overlapping windows", () => {
+    for (const length of [257, 500, 768, 1000, 1600]) {
+      const starts = windowStarts(length, 256);
+      expect(starts[0]).toBe(0);
+      expect((starts.at(-1) as number) + 256).toBe(length);
+      for (let i = 1; i < starts.length; i++) {
+        const overlap = (starts[i - 1] as number) + 256 - (starts[i] as number);
+        expect(overlap).toBeGreaterThanOrEqual(Math.floor(256 * 0.3));
+      }
+    }
+  });
+
+  it("uses one window when the image fits", () => {
+    expect(windowStarts(200, 256)).toEqual([0]);
+  });
+});
+
+describe("planLevels", () => {
+  it("is one letterboxed pass when tiling is off", () => {
+    const levels = planLevels({ imageWidth: 1920, imageHeight: 1280, ...blazeFace, tiled: false });
+    expect(levels).toHaveLength(1);
+    expect(levels[0]?.width).toBe(256);
+    expect(levels[0]?.height).toBe(171);
+  });
+
+  it("adds no tiles to a small photo", () => {
+    expect(planLevels({ imageWidth: 640, imageHeight: 480, ...blazeFace, tiled: true })).toHaveLength(1);
+  });
+
+  it("tiles a 1920×1280 photo at 0.4× and a 4000×3000 one at two finer levels", () => {
+    const hd = planLevels({ imageWidth: 1920, imageHeight: 1280, ...blazeFace, tiled: true });
+    expect(hd.map((l) => l.windows.length)).toEqual([1, 12]);
+    expect(hd[1]?.scaleX).toBeCloseTo(0.4, 2);
+    const large = planLevels({ imageWidth: 4000, imageHeight: 3000, ...blazeFace, tiled: true });
+    expect(large.map((l) => Number(l.scaleX.toFixed(2)))).toEqual([0.06, 0.4, 0.1]);
+  });
+
+  it("marks only inner window edges as cuts", () => {
+    const [, fine] = planLevels({ imageWidth: 1920, imageHeight: 1280, ...blazeFace, tiled: true });
+    const first = fine?.windows[0];
+    const last = fine?.windows.at(-1);
+    expect(first).toMatchObject({ cutLeft: false, cutTop: false, cutRight: true, cutBottom: true });
+    expect(last).toMatchObject({ cutLeft: true, cutTop: true, cutRight: false, cutBottom: false });
+  });
+});

@@ -1,0 +1,18 @@
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
+  test: {
+    include: ["**/*.test.ts"],
+    exclude: ["node_modules/**", ".next/**", "e2e/**", "scratch/**"],
+    // onnxruntime-node and sharp are native: separate processes are the safe isolation for them.
+    pool: "forks",
+    maxWorkers: 2,
+    // Real models on real images, on 2 cores: generous, but a hung worker still fails the run.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // A run that finds no test must fail, not pass quietly.
+    passWithNoTests: false,
+  },
+});
