@@ -9,15 +9,20 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { buildEvalSet } from "../eval/dataset";
-import { aboveConfidence, createFaceEngine, DEFAULT_CONFIDENCE } from "../lib/engine/face-engine";
+import {
+  aboveConfidence,
+  createFaceEngine,
+  DEFAULT_CONFIDENCE,
+  DEFAULT_ENGINE_OPTIONS,
+} from "../lib/engine/face-engine";
 import { decodeImage } from "../lib/engine/image/decode-image";
 import { packageFile } from "../lib/engine/models/package-file";
 
 const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "9" },
-    workers: { type: "string", default: "1" },
-    threads: { type: "string", default: "2" },
+    workers: { type: "string", default: String(DEFAULT_ENGINE_OPTIONS.workers) },
+    threads: { type: "string", default: String(DEFAULT_ENGINE_OPTIONS.threadsPerWorker) },
     "no-peer": { type: "boolean", default: false },
   },
 });

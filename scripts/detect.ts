@@ -101,6 +101,15 @@ async function writeCrops(
   );
 }
 
+/** Messages for people: the file system's error codes become words, the engine's errors are already words. */
+function describe(error: unknown): string {
+  const code = error && typeof error === "object" && "code" in error ? error.code : undefined;
+  if (code === "ENOENT") return "file not found";
+  if (code === "EISDIR") return "is a directory, not a file";
+  if (code === "EACCES") return "permission denied";
+  return error instanceof Error ? error.message : String(error);
+}
+
 const args = parse();
 const engine = createFaceEngine({ detector: args.detector, tiled: !args.single });
 let failed = 0;
@@ -115,7 +124,7 @@ for (const file of args.files) {
     );
   } catch (error) {
     failed++;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describe(error);
     if (args.json) console.log(JSON.stringify({ file, error: message }));
     else console.log(`${file}  error: ${message}`);
   }

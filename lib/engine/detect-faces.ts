@@ -38,24 +38,24 @@ export async function detectFaces(
     fineWindow: model.fineWindow,
     tiled: options.tiled,
   });
-  const scaled = await Promise.all(levels.map((level) => resizeRgb(image, level.width, level.height)));
-  const passes = levels.flatMap((level, i) =>
-    level.windows.map((window) => ({ level, window, image: scaled[i] })),
+  const dims = input.layout === "nhwc" ? [1, input.height, input.width, 3] : [1, 3, input.height, input.width];
+  // Levels run independently, so the small coarse pass is already computing while the fine level is resized.
+  const perLevel = await Promise.all(
+    levels.map(async (level) => {
+      const scaled = await resizeRgb(image, level.width, level.height);
+      const outputs = await pool.run(
+        model.modelPath,
+        level.windows.map((window) => ({ name: input.name, data: windowTensor(scaled, window.x, window.y, input), dims })),
+      );
+      return level.windows.flatMap((window, i) =>
+        model
+          .decode(outputs[i] ?? {}, options.minScore)
+          .filter((face) => !touchesCutEdge(face, window))
+          .map((face) => toSourcePixels(face, level, window, input.width, input.height)),
+      );
+    }),
   );
-  const outputs = await pool.run(
-    model.modelPath,
-    passes.map((pass) => ({
-      name: input.name,
-      data: windowTensor(pass.image as RgbImage, pass.window.x, pass.window.y, input),
-      dims: input.layout === "nhwc" ? [1, input.height, input.width, 3] : [1, 3, input.height, input.width],
-    })),
-  );
-  const candidates = passes.flatMap((pass, i) =>
-    model
-      .decode(outputs[i] ?? {}, options.minScore)
-      .filter((face) => !touchesCutEdge(face, pass.window))
-      .map((face) => toSourcePixels(face, pass.level, pass.window, input.width, input.height)),
-  );
+  const candidates = perLevel.flat();
   const merged = mergeAcrossPasses(candidates).filter((face) => face.score >= options.minScore);
   const checked = options.verify ? mergeAcrossPasses(await secondLook(image, merged, model, pool)) : merged;
   return checked

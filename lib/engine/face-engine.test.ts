@@ -5,7 +5,7 @@ import labels from "../../eval/labels.json";
 import { aboveConfidence, createFaceEngine, DEFAULT_CONFIDENCE } from "./face-engine";
 import { iou } from "./geometry";
 import { packageFile } from "./models/package-file";
-import type { Box } from "./types";
+import type { Box, Point } from "./types";
 
 const engine = createFaceEngine();
 afterAll(() => engine.close());
@@ -32,7 +32,7 @@ describe("face engine on the face-api demo photos", () => {
     const { faces } = await engine.detectImage(photo("sample6.jpg"));
     for (const face of aboveConfidence(faces, DEFAULT_CONFIDENCE)) {
       expect(face.landmarks).toHaveLength(6);
-      const [rightEye, leftEye, , mouth] = face.landmarks as [number, number][];
+      const [rightEye, leftEye, , mouth] = face.landmarks as [Point, Point, Point, Point];
       expect(mouth[1]).toBeGreaterThan(Math.max(rightEye[1], leftEye[1]));
       for (const [x, y] of face.landmarks) {
         expect(x).toBeGreaterThan(face.box.x - face.box.width * 0.5);

@@ -2,8 +2,8 @@ import sharp from "sharp";
 import { iou } from "./geometry";
 import type { InferencePool } from "./inference/inference-pool";
 import { blazeFace } from "./models/blazeface";
-import type { DetectorModel } from "./models/detector-model";
-import type { Face, Point, RgbImage } from "./types";
+import type { DetectorModel, InputSpec } from "./models/detector-model";
+import type { Box, Face, Point, RgbImage } from "./types";
 
 /** Face side, as a fraction of the input, at which BlazeFace is most sure of itself (measured: 40–72 px of 256). */
 const SWEET_SPOT = 0.22;
@@ -33,110 +33,135 @@ export async function secondLook(
 ): Promise<Face[]> {
   const sure = faces.filter((face) => face.score >= SURE_SCORE);
   const uncertain = faces.filter((face) => face.score < SURE_SCORE);
-  const [quick, quickMirrored] = await Promise.all([
-    lookAgain(image, uncertain, quickModel, pool),
-    lookAgain(image, uncertain, quickModel, pool, { mirrored: true }),
-  ]);
-  const quickScores = uncertain.map((_, i) => Math.min(quick[i]?.score ?? 0, quickMirrored[i]?.score ?? 0));
-  const survivors = uncertain.filter((_, i) => (quickScores[i] as number) >= QUICK_LOOK_SCORE);
-  const survivorQuickScores = quickScores.filter((score) => score >= QUICK_LOOK_SCORE);
-  const [main, mainMirrored] = await Promise.all([
-    lookAgain(image, survivors, model, pool),
-    lookAgain(image, survivors, model, pool, { mirrored: true }),
-  ]);
-  const confirmed = survivors.flatMap((face, i) => {
-    const framed = main[i];
-    const mirrored = mainMirrored[i];
-    if (!framed || !mirrored) return [];
-    const weakest = Math.min(framed.score, mirrored.score, survivorQuickScores[i] as number);
-    return [{ ...framed, score: Math.sqrt(face.score * weakest) }];
+  const quick = await lookTwice(image, uncertain, quickModel, pool);
+  const survivors = uncertain
+    .map((face, i) => ({ face, quickScore: weakest(quick[i]) }))
+    .filter(({ quickScore }) => quickScore >= QUICK_LOOK_SCORE);
+  const main = await lookTwice(
+    image,
+    survivors.map(({ face }) => face),
+    model,
+    pool,
+  );
+  const confirmed = survivors.flatMap(({ face, quickScore }, i) => {
+    const look = main[i];
+    if (!look?.framed) return [];
+    return [{ ...look.framed, score: Math.sqrt(face.score * Math.min(quickScore, weakest(look))) }];
   });
   return [...sure, ...confirmed];
 }
 
+interface TwoLooks {
+  /** What the model finds at the candidate's place, in source pixels; null if nothing. */
+  framed: Face | null;
+  /** The score of the same place in the mirrored picture (0 if nothing). */
+  mirroredScore: number;
+}
+
+function weakest(look: TwoLooks | undefined): number {
+  return Math.min(look?.framed?.score ?? 0, look?.mirroredScore ?? 0);
+}
+
 /**
- * Look again at each candidate, centred and at the scale the model sees faces best, and return what that look
- * finds at the same place (null where it finds nothing), in source pixels. Textures that pass as a face in one
- * window at one scale rarely do so again when framed this way; real faces do, with a better-placed box.
+ * Show the model each candidate again, centred and at the scale it sees faces best, once as is and once mirrored,
+ * all in one inference request.
  */
-export async function lookAgain(
+async function lookTwice(
   image: RgbImage,
   candidates: readonly Face[],
   model: DetectorModel,
   pool: InferencePool,
-  { mirrored = false } = {},
-): Promise<Array<Face | null>> {
+): Promise<TwoLooks[]> {
   const { input } = model;
-  const windows = await Promise.all(
-    candidates.map(async (face) => {
-      const side = Math.max(face.box.width, face.box.height);
-      const scale = (SWEET_SPOT * input.width) / side;
-      const cx = face.box.x + face.box.width / 2;
-      const cy = face.box.y + face.box.height / 2;
-      // The window in source pixels, then clamped to the image; what falls outside stays black.
-      const left = cx - input.width / 2 / scale;
-      const top = cy - input.height / 2 / scale;
-      const x0 = Math.max(0, Math.floor(left));
-      const y0 = Math.max(0, Math.floor(top));
-      const x1 = Math.min(image.width, Math.ceil(left + input.width / scale));
-      const y1 = Math.min(image.height, Math.ceil(top + input.height / scale));
-      const w = Math.max(1, Math.min(input.width, Math.round((x1 - x0) * scale)));
-      const h = Math.max(1, Math.min(input.height, Math.round((y1 - y0) * scale)));
-      let pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-        .extract({ left: x0, top: y0, width: x1 - x0, height: y1 - y0 })
-        .resize(w, h, { fit: "fill" });
-      if (mirrored) pipeline = pipeline.flop();
-      const pixels = await pipeline.raw().toBuffer();
-      let offsetX = Math.min(input.width - w, Math.max(0, Math.round((x0 - left) * scale)));
-      if (mirrored) offsetX = input.width - w - offsetX;
-      const offsetY = Math.min(input.height - h, Math.max(0, Math.round((y0 - top) * scale)));
-      const expectedX = ((face.box.x - left) * scale) / input.width;
-      const expected = {
-        x: mirrored ? 1 - expectedX - (face.box.width * scale) / input.width : expectedX,
-        y: ((face.box.y - top) * scale) / input.height,
-        width: (face.box.width * scale) / input.width,
-        height: (face.box.height * scale) / input.height,
-      };
-      return { tensor: placeInTensor(pixels, w, h, offsetX, offsetY, model), expected, left, top, scale };
-    }),
-  );
+  const framings = await Promise.all(candidates.map((face) => frame(image, face, input)));
+  const dims = input.layout === "nhwc" ? [1, input.height, input.width, 3] : [1, 3, input.height, input.width];
   const outputs = await pool.run(
     model.modelPath,
-    windows.map((w) => ({
-      name: input.name,
-      data: w.tensor,
-      dims: input.layout === "nhwc" ? [1, input.height, input.width, 3] : [1, 3, input.height, input.width],
-    })),
+    framings.flatMap((f) => [
+      { name: input.name, data: f.tensor(false), dims },
+      { name: input.name, data: f.tensor(true), dims },
+    ]),
   );
-  return windows.map((w, i) => {
-    let best: Face | null = null;
-    for (const found of model.decode(outputs[i] ?? {}, MIN_SECOND_LOOK_SCORE)) {
-      if (iou(found.box, w.expected) > SAME_PLACE_IOU && found.score > (best?.score ?? 0)) best = found;
-    }
-    if (!best) return null;
-    const px = (nx: number) => w.left + (nx * input.width) / w.scale;
-    const py = (ny: number) => w.top + (ny * input.height) / w.scale;
-    return {
-      score: best.score,
-      box: {
-        x: px(best.box.x),
-        y: py(best.box.y),
-        width: (best.box.width * input.width) / w.scale,
-        height: (best.box.height * input.height) / w.scale,
-      },
-      landmarks: best.landmarks.map(([x, y]): Point => [px(x), py(y)]),
-    };
+  return framings.map((f, i) => {
+    const framed = bestAt(model.decode(outputs[2 * i] ?? {}, MIN_SECOND_LOOK_SCORE), f.expected);
+    const mirrored = bestAt(model.decode(outputs[2 * i + 1] ?? {}, MIN_SECOND_LOOK_SCORE), mirrorBox(f.expected));
+    return { framed: framed ? f.toSource(framed) : null, mirroredScore: mirrored?.score ?? 0 };
   });
 }
 
-function placeInTensor(pixels: Buffer, w: number, h: number, ox: number, oy: number, model: DetectorModel) {
-  const { width: iw, height: ih, mean, std, layout } = model.input;
+function bestAt(found: Face[], expected: Box): Face | null {
+  let best: Face | null = null;
+  for (const face of found) {
+    if (iou(face.box, expected) > SAME_PLACE_IOU && face.score > (best?.score ?? 0)) best = face;
+  }
+  return best;
+}
+
+function mirrorBox(box: Box): Box {
+  return { ...box, x: 1 - box.x - box.width };
+}
+
+/** The candidate's surroundings, scaled so the face is SWEET_SPOT of the input, black beyond the image edges. */
+async function frame(image: RgbImage, face: Face, input: InputSpec) {
+  const scale = (SWEET_SPOT * input.width) / Math.max(face.box.width, face.box.height);
+  const left = face.box.x + face.box.width / 2 - input.width / 2 / scale;
+  const top = face.box.y + face.box.height / 2 - input.height / 2 / scale;
+  const x0 = Math.max(0, Math.floor(left));
+  const y0 = Math.max(0, Math.floor(top));
+  const x1 = Math.min(image.width, Math.ceil(left + input.width / scale));
+  const y1 = Math.min(image.height, Math.ceil(top + input.height / scale));
+  const w = Math.max(1, Math.min(input.width, Math.round((x1 - x0) * scale)));
+  const h = Math.max(1, Math.min(input.height, Math.round((y1 - y0) * scale)));
+  const pixels = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .extract({ left: x0, top: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) })
+    .resize(w, h, { fit: "fill" })
+    .raw()
+    .toBuffer();
+  const offsetX = Math.min(input.width - w, Math.max(0, Math.round((x0 - left) * scale)));
+  const offsetY = Math.min(input.height - h, Math.max(0, Math.round((y0 - top) * scale)));
+  const toInput = (v: number, origin: number, size: number) => ((v - origin) * scale) / size;
+  return {
+    expected: {
+      x: toInput(face.box.x, left, input.width),
+      y: toInput(face.box.y, top, input.height),
+      width: (face.box.width * scale) / input.width,
+      height: (face.box.height * scale) / input.height,
+    },
+    tensor: (mirrored: boolean) => placeInTensor(pixels, w, h, offsetX, offsetY, input, mirrored),
+    toSource: (found: Face): Face => {
+      const px = (nx: number) => left + (nx * input.width) / scale;
+      const py = (ny: number) => top + (ny * input.height) / scale;
+      return {
+        score: found.score,
+        box: {
+          x: px(found.box.x),
+          y: py(found.box.y),
+          width: (found.box.width * input.width) / scale,
+          height: (found.box.height * input.height) / scale,
+        },
+        landmarks: found.landmarks.map(([x, y]): Point => [px(x), py(y)]),
+      };
+    },
+  };
+}
+
+function placeInTensor(
+  pixels: Buffer,
+  w: number,
+  h: number,
+  ox: number,
+  oy: number,
+  input: InputSpec,
+  mirrored: boolean,
+): Float32Array {
+  const { width: iw, height: ih, mean, std, layout } = input;
   const tensor = new Float32Array(iw * ih * 3).fill(-mean / std);
   const plane = iw * ih;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const s = (y * w + x) * 3;
-      const p = (oy + y) * iw + ox + x;
+      const column = mirrored ? iw - 1 - (ox + x) : ox + x;
+      const p = (oy + y) * iw + column;
       for (let c = 0; c < 3; c++) {
         const v = ((pixels[s + c] as number) - mean) / std;
         if (layout === "nchw") tensor[c * plane + p] = v;

@@ -21,6 +21,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Inputs sent and not yet answered: the queue length the next request is balanced against. */
+  queued: number;
 }
 
 function workerScriptPath(): string {
@@ -48,14 +50,28 @@ export class InferencePool {
   async run(modelPath: string, inputs: TensorInput[]): Promise<Outputs> {
     if (inputs.length === 0) return [];
     this.ensureWorkers();
-    const shares = Math.min(this.slots.length, inputs.length);
-    const chunk = Math.ceil(inputs.length / shares);
-    const parts = await Promise.all(
-      Array.from({ length: shares }, (_, i) =>
-        this.send(this.slots[i] as Slot, modelPath, inputs.slice(i * chunk, (i + 1) * chunk)),
-      ),
+    // Each input goes to the worker with the shortest queue, counting what earlier requests left there.
+    const shares = new Map<Slot, number[]>();
+    const load = new Map(this.slots.map((slot) => [slot, slot.queued]));
+    inputs.forEach((_, index) => {
+      const slot = [...load].reduce((a, b) => (b[1] < a[1] ? b : a))[0];
+      load.set(slot, (load.get(slot) ?? 0) + 1);
+      shares.set(slot, [...(shares.get(slot) ?? []), index]);
+    });
+    const outputs: Outputs = new Array(inputs.length);
+    await Promise.all(
+      [...shares].map(async ([slot, indices]) => {
+        const results = await this.send(
+          slot,
+          modelPath,
+          indices.map((i) => inputs[i] as TensorInput),
+        );
+        indices.forEach((inputIndex, k) => {
+          outputs[inputIndex] = results[k] ?? {};
+        });
+      }),
     );
-    return parts.flat();
+    return outputs;
   }
 
   async close(): Promise<void> {
@@ -71,7 +87,7 @@ export class InferencePool {
     const worker = new Worker(workerScriptPath(), {
       workerData: { intraOpThreads: this.options.threadsPerWorker },
     });
-    const slot: Slot = { worker, pending: new Map() };
+    const slot: Slot = { worker, pending: new Map(), queued: 0 };
     worker.unref();
     worker.on("message", (reply: InferenceReply) => {
       const pending = slot.pending.get(reply.id);
@@ -96,8 +112,21 @@ export class InferencePool {
   private send(slot: Slot, modelPath: string, inputs: TensorInput[]): Promise<Outputs> {
     const id = this.nextId++;
     const request: InferenceRequest = { id, modelPath, inputs };
+    slot.queued += inputs.length;
+    const done = () => {
+      slot.queued -= inputs.length;
+    };
     return new Promise<Outputs>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
+      slot.pending.set(id, {
+        resolve: (outputs) => {
+          done();
+          resolve(outputs);
+        },
+        reject: (error) => {
+          done();
+          reject(error);
+        },
+      });
       slot.worker.ref();
       slot.worker.postMessage(
         request,
