@@ -4,7 +4,8 @@ import "./globals.css";
 
 export const metadata: Metadata = {
   title: "Face finder",
-  description: "Find every face in a photo: Magic Hour's face-detection API, running on an embedded local engine.",
+  description:
+    "Find every face in a photo: Magic Hour's face-detection API, running on an embedded local engine.",
 };
 
 export const viewport: Viewport = {

@@ -23,7 +23,9 @@ describe("accuracy on the eval set", () => {
     for (const [group, recorded] of Object.entries(baseline.groups)) {
       const scores = report.groups.get(group);
       expect(scores, group).toBeDefined();
-      const faces = images.filter((image) => image.group === group).reduce((n, image) => n + image.faces.length, 0);
+      const faces = images
+        .filter((image) => image.group === group)
+        .reduce((n, image) => n + image.faces.length, 0);
       expect(scores?.recall, group).toBeGreaterThanOrEqual(recorded.recall - (faces > 0 ? 1 / faces : 0));
       expect(scores?.falsePositives, group).toBeLessThanOrEqual(recorded.falsePositives + 1);
     }

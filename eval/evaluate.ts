@@ -13,7 +13,11 @@ export interface EvalReport {
 const ZERO: Counts = { truePositives: 0, falsePositives: 0, falseNegatives: 0 };
 
 /** Run a detector over the eval set and score it per group and overall. */
-export async function evaluate(system: string, images: readonly EvalImage[], detect: Detect): Promise<EvalReport> {
+export async function evaluate(
+  system: string,
+  images: readonly EvalImage[],
+  detect: Detect,
+): Promise<EvalReport> {
   const byGroup = new Map<string, Counts>();
   let overall = ZERO;
   for (const image of images) {

@@ -24,7 +24,10 @@ describe("npm run detect", () => {
     const crops = path.join(dir, "crops");
 
     const { code, stdout } = await detect("--json", "--crops", crops, photo, text);
-    const [first, second] = stdout.trim().split("\n").map((line) => JSON.parse(line));
+    const [first, second] = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(code).toBe(1);
     expect(first).toMatchObject({ file: photo, width: 1920, height: 1448 });
     expect(first.faces).toHaveLength(4);

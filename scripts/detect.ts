@@ -102,7 +102,7 @@ async function writeCrops(
 }
 
 /** Messages for people: the file system's error codes become words, the engine's errors are already words. */
-function describe(error: unknown): string {
+function explain(error: unknown): string {
   const code = error && typeof error === "object" && "code" in error ? error.code : undefined;
   if (code === "ENOENT") return "file not found";
   if (code === "EISDIR") return "is a directory, not a file";
@@ -124,7 +124,7 @@ for (const file of args.files) {
     );
   } catch (error) {
     failed++;
-    const message = describe(error);
+    const message = explain(error);
     if (args.json) console.log(JSON.stringify({ file, error: message }));
     else console.log(`${file}  error: ${message}`);
   }

@@ -35,7 +35,9 @@ function printTable(rows: EvalReport[]): void {
     s.truePositives + s.falseNegatives === 0
       ? `${s.falsePositives} false face${s.falsePositives === 1 ? "" : "s"}`
       : `${s.recall.toFixed(3)} / ${s.precision.toFixed(3)} (${s.falsePositives} FP, ${s.falseNegatives} FN)`;
-  console.log(`\nrecall / precision at confidence ${confidence} (a match is IoU ≥ 0.4); negatives: faces reported\n`);
+  console.log(
+    `\nrecall / precision at confidence ${confidence} (a match is IoU ≥ 0.4); negatives: faces reported\n`,
+  );
   console.log(`| group | ${rows.map((r) => r.system).join(" | ")} |`);
   console.log(`|---|${rows.map(() => "---").join("|")}|`);
   for (const group of groups)
@@ -54,8 +56,11 @@ for (const detector of detectors) {
   const verify = !values["no-second-look"];
   const engine = createFaceEngine({ detector, tiled: !values.single, verify });
   rows.push(
-    await evaluate(`${detector}${values.single ? " single" : " tiled"}${verify ? "" : ", first look only"}`, images, async (image) =>
-      aboveConfidence((await engine.detectImage(image.bytes, { crops: false })).faces, confidence),
+    await evaluate(
+      `${detector}${values.single ? " single" : " tiled"}${verify ? "" : ", first look only"}`,
+      images,
+      async (image) =>
+        aboveConfidence((await engine.detectImage(image.bytes, { crops: false })).faces, confidence),
     ),
   );
   await engine.close();

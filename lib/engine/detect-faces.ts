@@ -38,14 +38,19 @@ export async function detectFaces(
     fineWindow: model.fineWindow,
     tiled: options.tiled,
   });
-  const dims = input.layout === "nhwc" ? [1, input.height, input.width, 3] : [1, 3, input.height, input.width];
+  const dims =
+    input.layout === "nhwc" ? [1, input.height, input.width, 3] : [1, 3, input.height, input.width];
   // Levels run independently, so the small coarse pass is already computing while the fine level is resized.
   const perLevel = await Promise.all(
     levels.map(async (level) => {
       const scaled = await resizeRgb(image, level.width, level.height);
       const outputs = await pool.run(
         model.modelPath,
-        level.windows.map((window) => ({ name: input.name, data: windowTensor(scaled, window.x, window.y, input), dims })),
+        level.windows.map((window) => ({
+          name: input.name,
+          data: windowTensor(scaled, window.x, window.y, input),
+          dims,
+        })),
       );
       return level.windows.flatMap((window, i) =>
         model

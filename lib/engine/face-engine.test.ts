@@ -15,18 +15,21 @@ const labelled = (name: keyof typeof labels.images): Box[] =>
   labels.images[name].faces.map(([x = 0, y = 0, width = 0, height = 0]) => ({ x, y, width, height }));
 
 describe("face engine on the face-api demo photos", () => {
-  it.each(Object.keys(labels.images) as Array<keyof typeof labels.images>)("finds every face in %s", async (name) => {
-    const result = await engine.detectImage(photo(name));
-    const faces = aboveConfidence(result.faces, DEFAULT_CONFIDENCE);
-    const expected = labelled(name);
-    expect(faces).toHaveLength(expected.length);
-    for (const label of expected) {
-      expect(Math.max(...faces.map((f) => iou(f.box, label)))).toBeGreaterThan(0.5);
-    }
-    // Left to right, as Magic Hour numbers its crops.
-    const centres = faces.map((f) => f.box.x + f.box.width / 2);
-    expect(centres).toEqual([...centres].sort((a, b) => a - b));
-  });
+  it.each(Object.keys(labels.images) as Array<keyof typeof labels.images>)(
+    "finds every face in %s",
+    async (name) => {
+      const result = await engine.detectImage(photo(name));
+      const faces = aboveConfidence(result.faces, DEFAULT_CONFIDENCE);
+      const expected = labelled(name);
+      expect(faces).toHaveLength(expected.length);
+      for (const label of expected) {
+        expect(Math.max(...faces.map((f) => iou(f.box, label)))).toBeGreaterThan(0.5);
+      }
+      // Left to right, as Magic Hour numbers its crops.
+      const centres = faces.map((f) => f.box.x + f.box.width / 2);
+      expect(centres).toEqual([...centres].sort((a, b) => a - b));
+    },
+  );
 
   it("reports six landmarks per face with the eyes above the mouth", async () => {
     const { faces } = await engine.detectImage(photo("sample6.jpg"));
@@ -66,7 +69,11 @@ describe("face engine on the face-api demo photos", () => {
   });
 
   it("reports boxes in the upright frame of an EXIF-rotated photo", async () => {
-    const rotated = await sharp(photo("sample3.jpg")).rotate(270).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const rotated = await sharp(photo("sample3.jpg"))
+      .rotate(270)
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
     const upright = await engine.detectImage(photo("sample3.jpg"));
     const result = await engine.detectImage(rotated);
     expect([result.width, result.height]).toEqual([upright.width, upright.height]);
@@ -82,7 +89,9 @@ describe("face engine on the face-api demo photos", () => {
     const [first] = labelled(name);
     if (!first) throw new Error("sample4.jpg has labelled faces");
     const scale = 40 / first.width;
-    const small = await sharp(photo(name)).resize(Math.round(1920 * scale)).toBuffer();
+    const small = await sharp(photo(name))
+      .resize(Math.round(1920 * scale))
+      .toBuffer();
     const bytes = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: "#777" } })
       .composite([{ input: small, left: 2100, top: 1500 }])
       .jpeg()
@@ -95,16 +104,22 @@ describe("face engine on the face-api demo photos", () => {
     }));
     const faces = aboveConfidence((await engine.detectImage(bytes)).faces, DEFAULT_CONFIDENCE);
     expect(faces).toHaveLength(expected.length);
-    for (const label of expected) expect(Math.max(...faces.map((f) => iou(f.box, label)))).toBeGreaterThan(0.4);
+    for (const label of expected)
+      expect(Math.max(...faces.map((f) => iou(f.box, label)))).toBeGreaterThan(0.4);
 
     const single = createFaceEngine({ tiled: false });
-    const seen = aboveConfidence((await single.detectImage(bytes, { crops: false })).faces, DEFAULT_CONFIDENCE);
+    const seen = aboveConfidence(
+      (await single.detectImage(bytes, { crops: false })).faces,
+      DEFAULT_CONFIDENCE,
+    );
     await single.close();
     expect(seen.length).toBeLessThan(expected.length);
   });
 
   it("finds no face in a face-free part of a photo", async () => {
-    const below = await sharp(photo("sample6.jpg")).extract({ left: 0, top: 900, width: 1920, height: 637 }).toBuffer();
+    const below = await sharp(photo("sample6.jpg"))
+      .extract({ left: 0, top: 900, width: 1920, height: 637 })
+      .toBuffer();
     expect(aboveConfidence((await engine.detectImage(below)).faces, DEFAULT_CONFIDENCE)).toHaveLength(0);
   });
 

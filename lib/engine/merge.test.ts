@@ -18,12 +18,17 @@ describe("mergeAcrossPasses", () => {
   });
 
   it("drops a partial box inside a whole one (a face cut by a tile edge)", () => {
-    const merged = mergeAcrossPasses([face(100, 100, 60, 0.9), { ...face(100, 100, 60, 0.7), box: { x: 130, y: 100, width: 30, height: 60 } }]);
+    const merged = mergeAcrossPasses([
+      face(100, 100, 60, 0.9),
+      { ...face(100, 100, 60, 0.7), box: { x: 130, y: 100, width: 30, height: 60 } },
+    ]);
     expect(merged).toHaveLength(1);
   });
 
   it("keeps neighbouring faces in a crowd apart", () => {
-    expect(mergeAcrossPasses([face(0, 0, 40, 0.9), face(38, 0, 40, 0.9), face(76, 0, 40, 0.9)])).toHaveLength(3);
+    expect(mergeAcrossPasses([face(0, 0, 40, 0.9), face(38, 0, 40, 0.9), face(76, 0, 40, 0.9)])).toHaveLength(
+      3,
+    );
   });
 
   it("keeps a small face inside a much larger false box", () => {

@@ -74,7 +74,8 @@ async function lookTwice(
 ): Promise<TwoLooks[]> {
   const { input } = model;
   const framings = await Promise.all(candidates.map((face) => frame(image, face, input)));
-  const dims = input.layout === "nhwc" ? [1, input.height, input.width, 3] : [1, 3, input.height, input.width];
+  const dims =
+    input.layout === "nhwc" ? [1, input.height, input.width, 3] : [1, 3, input.height, input.width];
   const outputs = await pool.run(
     model.modelPath,
     framings.flatMap((f) => [
@@ -84,7 +85,10 @@ async function lookTwice(
   );
   return framings.map((f, i) => {
     const framed = bestAt(model.decode(outputs[2 * i] ?? {}, MIN_SECOND_LOOK_SCORE), f.expected);
-    const mirrored = bestAt(model.decode(outputs[2 * i + 1] ?? {}, MIN_SECOND_LOOK_SCORE), mirrorBox(f.expected));
+    const mirrored = bestAt(
+      model.decode(outputs[2 * i + 1] ?? {}, MIN_SECOND_LOOK_SCORE),
+      mirrorBox(f.expected),
+    );
     return { framed: framed ? f.toSource(framed) : null, mirroredScore: mirrored?.score ?? 0 };
   });
 }
