@@ -1,7 +1,7 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Native and wasm-backed engine packages are loaded from node_modules at run time, never bundled.
-  serverExternalPackages: ["onnxruntime-node", "sharp"],
+  serverExternalPackages: ["onnxruntime-node", "sharp", "better-sqlite3", "libheif-js", "pdfjs-dist", "bmpimagejs"],
   poweredByHeader: false,
 };
 
