@@ -11,6 +11,7 @@ export default defineConfig({
   },
   test: {
     include: ["**/*.test.ts"],
+    globalSetup: ["./vitest.global-setup.ts"],
     exclude: ["node_modules/**", ".next/**", "e2e/**", "scratch/**"],
     // onnxruntime-node and sharp are native: separate processes are the safe isolation for them.
     pool: "forks",

@@ -1,21 +1,25 @@
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 /**
  * Absolute path of a file shipped inside an npm package. Models are never copied into the repo or fetched at run
  * time: they come from node_modules, installed from the registry with a pinned version.
+ *
+ * The lookup walks up from this module and from the working directory, as Node's resolver would, rather than
+ * calling require.resolve: bundled server code (Next.js) has neither a stable module location nor a resolver.
  */
 export function packageFile(packageName: string, relativePath: string): string {
-  const candidates: string[] = [];
-  try {
-    const require = createRequire(import.meta.url);
-    candidates.push(path.join(path.dirname(require.resolve(`${packageName}/package.json`)), relativePath));
-  } catch {
-    // Bundlers may hide the resolver or the package manifest; fall back to the conventional location.
+  const starts = [process.cwd()];
+  if (import.meta.url.startsWith("file:")) starts.unshift(path.dirname(fileURLToPath(import.meta.url)));
+  const tried: string[] = [];
+  for (const start of starts) {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+      const candidate = path.join(dir, "node_modules", packageName, relativePath);
+      if (existsSync(candidate)) return candidate;
+      tried.push(candidate);
+      if (path.dirname(dir) === dir) break;
+    }
   }
-  candidates.push(path.join(process.cwd(), "node_modules", packageName, relativePath));
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (!found) throw new Error(`Model file ${packageName}/${relativePath} is missing: run npm install`);
-  return found;
+  throw new Error(`${packageName}/${relativePath} is missing from node_modules: run npm install`);
 }

@@ -1,0 +1,15 @@
+import { handle } from "@/lib/server/api-error";
+import { serverContext } from "@/lib/server/context";
+import { serveAsset } from "@/lib/server/handlers/assets";
+
+type Params = { params: Promise<{ id: string; file: string }> };
+
+export const GET = handle(async (_request: Request, { params }: Params) => {
+  const { id, file } = await params;
+  return serveAsset(serverContext(), id, file, "GET");
+});
+
+export const HEAD = handle(async (_request: Request, { params }: Params) => {
+  const { id, file } = await params;
+  return serveAsset(serverContext(), id, file, "HEAD");
+});

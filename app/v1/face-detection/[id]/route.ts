@@ -1,0 +1,7 @@
+import { handle } from "@/lib/server/api-error";
+import { serverContext } from "@/lib/server/context";
+import { getFaceDetection } from "@/lib/server/handlers/face-detection";
+
+export const GET = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) =>
+  getFaceDetection(request, serverContext(), (await params).id),
+);

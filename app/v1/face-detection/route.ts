@@ -1,0 +1,5 @@
+import { handle } from "@/lib/server/api-error";
+import { serverContext } from "@/lib/server/context";
+import { createFaceDetection } from "@/lib/server/handlers/face-detection";
+
+export const POST = handle((request: Request) => createFaceDetection(request, serverContext()));

@@ -1,0 +1,63 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Server configuration: read from the environment once, validated, with defaults that are safe for local use.
+ * Nothing else reads process.env for these values. The README's configuration table mirrors this schema.
+ */
+const commaList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().min(8, "each API key must be at least 8 characters")));
+
+const ConfigSchema = z.object({
+  API_KEYS: commaList.default([]),
+  DATA_DIR: z.string().default("./data"),
+  PUBLIC_BASE_URL: z.url().optional(),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(200 * 1024 * 1024),
+  UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+  URL_DOWNLOAD_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
+  DETECTION_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
+  MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(50_000_000),
+});
+
+export type ServerConfig = {
+  apiKeys: string[];
+  dataDir: string;
+  publicBaseUrl: string | undefined;
+  maxUploadBytes: number;
+  uploadUrlTtlSeconds: number;
+  urlDownloadTimeoutMs: number;
+  detectionConcurrency: number;
+  maxImagePixels: number;
+};
+
+export function parseConfig(env: Record<string, string | undefined>): ServerConfig {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+      .join("; ");
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const c = parsed.data;
+  return {
+    apiKeys: c.API_KEYS,
+    dataDir: path.resolve(c.DATA_DIR),
+    publicBaseUrl: c.PUBLIC_BASE_URL?.replace(/\/+$/, ""),
+    maxUploadBytes: c.MAX_UPLOAD_BYTES,
+    uploadUrlTtlSeconds: c.UPLOAD_URL_TTL_SECONDS,
+    urlDownloadTimeoutMs: c.URL_DOWNLOAD_TIMEOUT_SECONDS * 1000,
+    detectionConcurrency: c.DETECTION_CONCURRENCY,
+    maxImagePixels: c.MAX_IMAGE_PIXELS,
+  };
+}

@@ -1,0 +1,65 @@
+import "server-only";
+import path from "node:path";
+import { createFaceEngine, type FaceEngine } from "../engine/face-engine";
+import { parseConfig, type ServerConfig } from "./config";
+import { type Db, openDatabase } from "./database";
+import { DetectionQueue } from "./detection-queue";
+import { detectionRunner } from "./detection-runner";
+import { type FileStorage, localFileStorage } from "./file-storage";
+import { sqliteTaskStore, type TaskStore } from "./task-store";
+import { type UploadSigner, uploadSigner } from "./upload-signing";
+import { sqliteUploadStore, type UploadStore } from "./upload-store";
+
+/** Everything a request handler needs, made once per process. */
+export interface ServerContext {
+  config: ServerConfig;
+  db: Db;
+  tasks: TaskStore;
+  uploads: UploadStore;
+  storage: FileStorage;
+  signer: UploadSigner;
+  engine: FaceEngine;
+  queue: DetectionQueue;
+  close(): Promise<void>;
+}
+
+export function createServerContext(config: ServerConfig): ServerContext {
+  const db = openDatabase(path.join(config.dataDir, "facefinder.sqlite"));
+  const tasks = sqliteTaskStore(db);
+  const uploads = sqliteUploadStore(db);
+  const storage = localFileStorage(path.join(config.dataDir, "files"));
+  const engine = createFaceEngine({ maxPixels: config.maxImagePixels });
+  const runTask = detectionRunner({
+    tasks,
+    storage,
+    engine,
+    maxDownloadBytes: config.maxUploadBytes,
+    downloadTimeoutMs: config.urlDownloadTimeoutMs,
+  });
+  const queue = new DetectionQueue(runTask, config.detectionConcurrency);
+  // Tasks that were queued or interrupted when the process last stopped start again now.
+  for (const taskId of tasks.recoverQueued()) queue.enqueue(taskId);
+  return {
+    config,
+    db,
+    tasks,
+    uploads,
+    storage,
+    signer: uploadSigner(db),
+    engine,
+    queue,
+    async close() {
+      await queue.idle();
+      await engine.close();
+      db.close();
+    },
+  };
+}
+
+// Kept on globalThis so that Next's development reloads reuse one database handle and one set of workers.
+const holder = globalThis as typeof globalThis & { __faceFinderContext?: ServerContext };
+
+export function serverContext(): ServerContext {
+  holder.__faceFinderContext ??= createServerContext(parseConfig(process.env));
+  return holder.__faceFinderContext;
+}

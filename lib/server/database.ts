@@ -1,0 +1,76 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+
+export type Db = Database.Database;
+
+/**
+ * Schema migrations, applied in order; PRAGMA user_version records how many ran. Append, never edit: a database in
+ * the field has run the old text.
+ */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    file_path TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('image', 'video')),
+    extension TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'uploading', 'uploaded')),
+    expires_at INTEGER NOT NULL,
+    size INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'rendering', 'complete', 'error')),
+    source TEXT NOT NULL,
+    input_key TEXT,
+    kind TEXT NOT NULL CHECK (kind IN ('image', 'video')),
+    confidence REAL NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    error TEXT,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER
+  );
+  CREATE INDEX tasks_by_status ON tasks (status, created_at);
+  CREATE TABLE faces (
+    task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    frame INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    score REAL NOT NULL,
+    box TEXT NOT NULL,
+    landmarks TEXT NOT NULL,
+    PRIMARY KEY (task_id, frame, idx)
+  );
+  `,
+];
+
+export function openDatabase(file: string): Db {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  // WAL lets status reads go on while a detection writes its faces; NORMAL sync is durable across process crashes.
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const applied = db.pragma("user_version", { simple: true }) as number;
+  for (let version = applied; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

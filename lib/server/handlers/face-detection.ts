@@ -1,0 +1,92 @@
+import { CreateFaceDetectionRequest } from "../../api/schemas";
+import { DEFAULT_CONFIDENCE } from "../../engine/face-engine";
+import { ApiError, notFound } from "../api-error";
+import { authenticate } from "../auth";
+import type { ServerContext } from "../context";
+import { ID_PATTERN, newId } from "../ids";
+import { ALL_EXTENSIONS, kindOfExtension, type MediaKind } from "../media";
+import { publicOrigin, readJson } from "../request-body";
+import type { FaceRecord, TaskRecord } from "../task-store";
+
+const VIDEO_NOT_YET = "Face detection in videos is not available on this server yet";
+
+/** POST /v1/face-detection: queue a detection on an uploaded file or a URL. */
+export async function createFaceDetection(request: Request, ctx: ServerContext): Promise<Response> {
+  const owner = authenticate(request, ctx.config.apiKeys);
+  const body = await readJson(request, CreateFaceDetectionRequest);
+  const target = body.assets.target_file_path;
+  const confidence = body.confidence_score ?? DEFAULT_CONFIDENCE;
+  const id = newId();
+  let inputKey: string | null = null;
+  let kind: MediaKind;
+  if (/^https?:\/\//i.test(target)) {
+    kind = kindOfUrl(target);
+  } else {
+    const upload = ctx.uploads.byFilePath(target);
+    if (!upload || upload.state !== "uploaded") throw new ApiError(422, "Unable to trigger face detection");
+    kind = upload.kind;
+    inputKey = upload.filePath;
+  }
+  if (kind === "video") throw new ApiError(422, VIDEO_NOT_YET);
+  ctx.tasks.create({ id, owner, source: target, inputKey, kind, confidence });
+  ctx.queue.enqueue(id);
+  return Response.json({ id, credits_charged: 0 });
+}
+
+function kindOfUrl(target: string): MediaKind {
+  let pathname: string;
+  try {
+    pathname = new URL(target).pathname;
+  } catch {
+    throw new ApiError(400, "Invalid request: assets.target_file_path: not a valid URL");
+  }
+  const extension = /\.([A-Za-z0-9]+)$/.exec(pathname)?.[1] ?? "";
+  const kind = kindOfExtension(extension);
+  if (!kind) {
+    throw new ApiError(
+      422,
+      `assets.target_file_path: a URL must end in a supported file extension (${ALL_EXTENSIONS.join(", ")})`,
+    );
+  }
+  return kind;
+}
+
+/** GET /v1/face-detection/{id}: status and the faces found so far. */
+export async function getFaceDetection(request: Request, ctx: ServerContext, id: string): Promise<Response> {
+  const owner = authenticate(request, ctx.config.apiKeys);
+  const task = ID_PATTERN.test(id) ? ctx.tasks.get(id) : undefined;
+  if (!task || task.owner !== owner) throw notFound();
+  const faces = ctx.tasks.faces(id, task.confidence);
+  return Response.json(presentTask(task, faces, publicOrigin(request, ctx.config.publicBaseUrl)));
+}
+
+/**
+ * Magic Hour's shape, exactly, for the fields it defines; this server's extra fields sit beside them (the SDK
+ * ignores unknown fields).
+ */
+export function presentTask(task: TaskRecord, faces: FaceRecord[], origin: string) {
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    id: task.id,
+    credits_charged: 0,
+    status: task.status,
+    faces: faces.map((face) => ({
+      path: face.path,
+      url: `${origin}/${face.path}`,
+      frame: face.frame,
+      score: Math.round(face.score * 1000) / 1000,
+      box: {
+        x: round(face.box.x),
+        y: round(face.box.y),
+        width: round(face.box.width),
+        height: round(face.box.height),
+      },
+      landmarks: face.landmarks.map(([x, y]) => [round(x), round(y)]),
+    })),
+    kind: task.kind,
+    confidence_score: task.confidence,
+    width: task.width,
+    height: task.height,
+    ...(task.status === "error" ? { error: { message: task.error ?? "Face detection failed" } } : {}),
+  };
+}

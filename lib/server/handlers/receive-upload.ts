@@ -1,0 +1,84 @@
+import { createWriteStream } from "node:fs";
+import { open, rm } from "node:fs/promises";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { sniffImageFormat } from "../../engine/image/decode-image";
+import { ApiError } from "../api-error";
+import type { ServerContext } from "../context";
+import { ID_PATTERN } from "../ids";
+import { sniffVideo } from "../media";
+
+class TooLarge extends Error {}
+
+/**
+ * PUT /uploads/{id}?expires&signature: the file itself. No bearer token: the signed URL is the capability. The size
+ * limit is enforced while streaming to disk, the content must be the declared kind, and the file becomes visible
+ * only once complete. One PUT per URL.
+ */
+export async function receiveUpload(request: Request, ctx: ServerContext, id: string): Promise<Response> {
+  const url = new URL(request.url);
+  const expires = Number(url.searchParams.get("expires"));
+  const signature = url.searchParams.get("signature") ?? "";
+  if (!ID_PATTERN.test(id) || !Number.isInteger(expires) || !ctx.signer.verify(id, expires, signature)) {
+    throw new ApiError(403, "Invalid upload URL");
+  }
+  if (Date.now() > expires * 1000) throw new ApiError(403, "This upload URL has expired; request a new one");
+  const upload = ctx.uploads.get(id);
+  if (!upload) throw new ApiError(404, "Not Found");
+  if (upload.state === "uploaded") throw new ApiError(409, "A file was already uploaded to this URL");
+  const limit = ctx.config.maxUploadBytes;
+  if (Number(request.headers.get("content-length") ?? "0") > limit) throw tooLarge(limit);
+  if (!ctx.uploads.claim(id)) throw new ApiError(409, "An upload to this URL is already in progress");
+
+  const temp = await ctx.storage.tempFile(upload.filePath);
+  try {
+    const size = await streamToFile(request, temp, limit);
+    if (size === 0) throw new ApiError(400, "The uploaded file is empty");
+    const head = await readHead(temp, 4096);
+    const matches = upload.kind === "image" ? sniffImageFormat(head) !== null : sniffVideo(head) !== null;
+    if (!matches) {
+      throw new ApiError(
+        415,
+        `The uploaded file is not a ${upload.kind} this server can read (declared: .${upload.extension})`,
+      );
+    }
+    await ctx.storage.commit(temp, upload.filePath);
+    ctx.uploads.markUploaded(id, size);
+    return new Response(null, { status: 200 });
+  } catch (error) {
+    await rm(temp, { force: true });
+    ctx.uploads.release(id);
+    if (error instanceof TooLarge) throw tooLarge(limit);
+    throw error;
+  }
+}
+
+function tooLarge(limit: number): ApiError {
+  return new ApiError(413, `File too large: the limit is ${Math.floor(limit / (1024 * 1024))} MB`);
+}
+
+async function streamToFile(request: Request, file: string, limit: number): Promise<number> {
+  if (!request.body) return 0;
+  let size = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      // Stop reading as soon as the limit is passed: the rest of an oversized body is never written.
+      callback(size > limit ? new TooLarge() : null, chunk);
+    },
+  });
+  await pipeline(Readable.fromWeb(request.body as WebReadableStream), counter, createWriteStream(file));
+  return size;
+}
+
+async function readHead(file: string, bytes: number): Promise<Buffer> {
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}

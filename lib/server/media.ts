@@ -1,0 +1,60 @@
+/** The asset types and extensions Magic Hour's upload API accepts for face detection. */
+export const IMAGE_EXTENSIONS = [
+  "png",
+  "jpg",
+  "jpeg",
+  "jfif",
+  "heic",
+  "heif",
+  "webp",
+  "avif",
+  "jp2",
+  "tiff",
+  "tif",
+  "bmp",
+] as const;
+export const VIDEO_EXTENSIONS = ["mp4", "m4v", "mov", "webm"] as const;
+
+export type MediaKind = "image" | "video";
+
+export function kindOfExtension(extension: string): MediaKind | null {
+  const ext = extension.toLowerCase();
+  if ((IMAGE_EXTENSIONS as readonly string[]).includes(ext)) return "image";
+  if ((VIDEO_EXTENSIONS as readonly string[]).includes(ext)) return "video";
+  return null;
+}
+
+export const ALL_EXTENSIONS: readonly string[] = [...IMAGE_EXTENSIONS, ...VIDEO_EXTENSIONS];
+
+const CONTENT_TYPES: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  jfif: "image/jpeg",
+  heic: "image/heic",
+  heif: "image/heif",
+  webp: "image/webp",
+  avif: "image/avif",
+  jp2: "image/jp2",
+  tiff: "image/tiff",
+  tif: "image/tiff",
+  bmp: "image/bmp",
+  mp4: "video/mp4",
+  m4v: "video/x-m4v",
+  mov: "video/quicktime",
+  webm: "video/webm",
+};
+
+export function contentTypeOf(extension: string): string {
+  return CONTENT_TYPES[extension.toLowerCase()] ?? "application/octet-stream";
+}
+
+/** Recognise a video container from its first bytes: ISO BMFF (mp4, m4v, mov) or Matroska/WebM. */
+export function sniffVideo(head: Uint8Array): "mp4" | "webm" | null {
+  const ascii = (from: number, to: number) => String.fromCharCode(...head.subarray(from, to));
+  if (head.length >= 12 && ["ftyp", "moov", "mdat", "wide", "free", "skip"].includes(ascii(4, 8)))
+    return "mp4";
+  if (head.length >= 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3)
+    return "webm";
+  return null;
+}

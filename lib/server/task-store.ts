@@ -1,0 +1,178 @@
+import type { Box, Point } from "../engine/types";
+import type { Db } from "./database";
+import type { MediaKind } from "./media";
+import type { TaskStatus } from "./task-status";
+
+export interface TaskRecord {
+  id: string;
+  /** Hash of the API key that created it: tasks are visible to their owner only. */
+  owner: string;
+  status: TaskStatus;
+  /** What the client gave as target_file_path: an uploaded file path or a URL. */
+  source: string;
+  /** Storage key of the input file once it is on disk. */
+  inputKey: string | null;
+  kind: MediaKind;
+  confidence: number;
+  width: number | null;
+  height: number | null;
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface FaceRecord {
+  frame: number;
+  index: number;
+  /** Magic Hour's `path`: api-assets/<task id>/<frame>-<index>.png */
+  path: string;
+  score: number;
+  box: Box;
+  landmarks: Point[];
+}
+
+export type NewTask = Pick<TaskRecord, "id" | "owner" | "source" | "inputKey" | "kind" | "confidence">;
+
+/** Where tasks and their faces live. SQLite today; a server database would implement the same interface. */
+export interface TaskStore {
+  create(task: NewTask): TaskRecord;
+  get(id: string): TaskRecord | undefined;
+  /** Faces at or above a score, in frame then index order. */
+  faces(id: string, minScore?: number): FaceRecord[];
+  markRendering(id: string): void;
+  setInput(id: string, inputKey: string): void;
+  addFace(id: string, face: FaceRecord): void;
+  complete(id: string, size: { width: number; height: number }): void;
+  fail(id: string, message: string): void;
+  /** After a restart: tasks that were rendering go back to the queue, and all queued ids in arrival order. */
+  recoverQueued(): string[];
+}
+
+interface TaskRow {
+  id: string;
+  owner: string;
+  status: TaskStatus;
+  source: string;
+  input_key: string | null;
+  kind: MediaKind;
+  confidence: number;
+  width: number | null;
+  height: number | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+interface FaceRow {
+  frame: number;
+  idx: number;
+  path: string;
+  score: number;
+  box: string;
+  landmarks: string;
+}
+
+function toTask(row: TaskRow): TaskRecord {
+  return {
+    id: row.id,
+    owner: row.owner,
+    status: row.status,
+    source: row.source,
+    inputKey: row.input_key,
+    kind: row.kind,
+    confidence: row.confidence,
+    width: row.width,
+    height: row.height,
+    error: row.error,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore {
+  // Statements are prepared once: status polling is the hot path.
+  const insert = db.prepare(
+    `INSERT INTO tasks (id, owner, status, source, input_key, kind, confidence, created_at)
+     VALUES (@id, @owner, 'queued', @source, @inputKey, @kind, @confidence, @createdAt)`,
+  );
+  const selectTask = db.prepare<[string], TaskRow>("SELECT * FROM tasks WHERE id = ?");
+  const selectFaces = db.prepare<[string, number], FaceRow>(
+    "SELECT frame, idx, path, score, box, landmarks FROM faces WHERE task_id = ? AND score >= ? ORDER BY frame, idx",
+  );
+  const updateRendering = db.prepare(
+    "UPDATE tasks SET status = 'rendering', started_at = ? WHERE id = ? AND status = 'queued'",
+  );
+  const updateInput = db.prepare("UPDATE tasks SET input_key = ? WHERE id = ?");
+  const insertFace = db.prepare(
+    `INSERT OR REPLACE INTO faces (task_id, frame, idx, path, score, box, landmarks)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const updateComplete = db.prepare(
+    "UPDATE tasks SET status = 'complete', width = ?, height = ?, finished_at = ? WHERE id = ?",
+  );
+  const updateError = db.prepare(
+    "UPDATE tasks SET status = 'error', error = ?, finished_at = ? WHERE id = ?",
+  );
+  const requeue = db.prepare(
+    "UPDATE tasks SET status = 'queued', started_at = NULL WHERE status = 'rendering'",
+  );
+  const clearFaces = db.prepare(
+    "DELETE FROM faces WHERE task_id IN (SELECT id FROM tasks WHERE status = 'queued')",
+  );
+  const selectQueued = db.prepare<[], { id: string }>(
+    "SELECT id FROM tasks WHERE status = 'queued' ORDER BY created_at, rowid",
+  );
+
+  return {
+    create(task) {
+      insert.run({ ...task, createdAt: now() });
+      return toTask(selectTask.get(task.id) as TaskRow);
+    },
+    get(id) {
+      const row = selectTask.get(id);
+      return row ? toTask(row) : undefined;
+    },
+    faces(id, minScore = 0) {
+      return selectFaces.all(id, minScore).map((row) => ({
+        frame: row.frame,
+        index: row.idx,
+        path: row.path,
+        score: row.score,
+        box: JSON.parse(row.box) as Box,
+        landmarks: JSON.parse(row.landmarks) as Point[],
+      }));
+    },
+    markRendering(id) {
+      updateRendering.run(now(), id);
+    },
+    setInput(id, inputKey) {
+      updateInput.run(inputKey, id);
+    },
+    addFace(id, face) {
+      insertFace.run(
+        id,
+        face.frame,
+        face.index,
+        face.path,
+        face.score,
+        JSON.stringify(face.box),
+        JSON.stringify(face.landmarks),
+      );
+    },
+    complete(id, size) {
+      updateComplete.run(size.width, size.height, now(), id);
+    },
+    fail(id, message) {
+      updateError.run(message, now(), id);
+    },
+    recoverQueued: db.transaction(() => {
+      requeue.run();
+      // A task interrupted half-way may have written some faces; it starts over from a clean slate.
+      clearFaces.run();
+      return selectQueued.all().map((row) => row.id);
+    }),
+  };
+}

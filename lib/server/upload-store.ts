@@ -1,0 +1,78 @@
+import type { Db } from "./database";
+import type { MediaKind } from "./media";
+
+export type UploadState = "pending" | "uploading" | "uploaded";
+
+export interface UploadRecord {
+  id: string;
+  /** Magic Hour's file_path, which the client passes back as target_file_path. */
+  filePath: string;
+  kind: MediaKind;
+  extension: string;
+  state: UploadState;
+  expiresAt: number;
+  size: number | null;
+}
+
+/** Upload slots handed out by /v1/files/upload-urls and filled by one PUT each. */
+export interface UploadStore {
+  create(upload: Omit<UploadRecord, "state" | "size">): void;
+  get(id: string): UploadRecord | undefined;
+  byFilePath(filePath: string): UploadRecord | undefined;
+  /** Claim a pending slot for one PUT; false if it is taken or filled. Atomic, so two racing PUTs can't both win. */
+  claim(id: string): boolean;
+  release(id: string): void;
+  markUploaded(id: string, size: number): void;
+}
+
+interface UploadRow {
+  id: string;
+  file_path: string;
+  kind: MediaKind;
+  extension: string;
+  state: UploadState;
+  expires_at: number;
+  size: number | null;
+}
+
+const toUpload = (row: UploadRow): UploadRecord => ({
+  id: row.id,
+  filePath: row.file_path,
+  kind: row.kind,
+  extension: row.extension,
+  state: row.state,
+  expiresAt: row.expires_at,
+  size: row.size,
+});
+
+export function sqliteUploadStore(db: Db, now: () => number = Date.now): UploadStore {
+  const insert = db.prepare(
+    `INSERT INTO uploads (id, file_path, kind, extension, state, expires_at, created_at)
+     VALUES (@id, @filePath, @kind, @extension, 'pending', @expiresAt, @createdAt)`,
+  );
+  const byId = db.prepare<[string], UploadRow>("SELECT * FROM uploads WHERE id = ?");
+  const byPath = db.prepare<[string], UploadRow>("SELECT * FROM uploads WHERE file_path = ?");
+  const claim = db.prepare("UPDATE uploads SET state = 'uploading' WHERE id = ? AND state = 'pending'");
+  const release = db.prepare("UPDATE uploads SET state = 'pending' WHERE id = ? AND state = 'uploading'");
+  const uploaded = db.prepare("UPDATE uploads SET state = 'uploaded', size = ? WHERE id = ?");
+  return {
+    create(upload) {
+      insert.run({ ...upload, createdAt: now() });
+    },
+    get(id) {
+      const row = byId.get(id);
+      return row ? toUpload(row) : undefined;
+    },
+    byFilePath(filePath) {
+      const row = byPath.get(filePath);
+      return row ? toUpload(row) : undefined;
+    },
+    claim: (id) => claim.run(id).changes === 1,
+    release(id) {
+      release.run(id);
+    },
+    markUploaded(id, size) {
+      uploaded.run(size, id);
+    },
+  };
+}

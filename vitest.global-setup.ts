@@ -1,0 +1,6 @@
+import { ensureProductionBuild } from "./lib/testing/next-server";
+
+/** Integration tests run against `next start`: build once, before any test file starts a server. */
+export default function setup() {
+  ensureProductionBuild();
+}
