@@ -3,20 +3,34 @@ import type { ReactNode } from "react";
 import "./globals.css";
 
 export const metadata: Metadata = {
-  title: "Face finder",
-  description:
-    "Find every face in a photo: Magic Hour's face-detection API, running on an embedded local engine.",
+  title: { default: "Face finder", template: "%s · Face finder" },
+  description: "Find every face in a photo and share the result.",
 };
 
 export const viewport: Viewport = {
   width: "device-width",
   initialScale: 1,
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#ffffff" },
+    { media: "(prefers-color-scheme: dark)", color: "#0a0a0a" },
+  ],
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body className="min-h-dvh bg-white text-neutral-900 antialiased dark:bg-neutral-950 dark:text-neutral-100">
+        <header className="border-neutral-200 border-b dark:border-neutral-800">
+          <div className="mx-auto flex max-w-5xl items-center justify-between px-4 py-3">
+            {/* A plain link: next/link's client router would cost the home page 6 kB for one header link. */}
+            <a href="/" className="font-semibold tracking-tight">
+              Face finder
+            </a>
+            <span className="rounded-full bg-neutral-100 px-2.5 py-1 text-neutral-700 text-xs dark:bg-neutral-900 dark:text-neutral-300">
+              Local engine
+            </span>
+          </div>
+        </header>
         {children}
       </body>
     </html>

@@ -1,18 +1,16 @@
+import { UploadPanel } from "@/components/upload-panel";
+
 export default function HomePage() {
   return (
-    <main className="mx-auto max-w-2xl px-6 py-16">
-      <h1 className="font-semibold text-3xl tracking-tight">Face finder</h1>
-      <p className="mt-4 text-lg text-neutral-600 dark:text-neutral-300">
-        Finds every face in a photo, small ones in group shots included, with an engine that runs on this
-        server: no account, no upload to anyone else.
+    <main className="mx-auto flex max-w-3xl flex-col items-center px-4 py-10 sm:py-16">
+      <h1 className="text-center font-semibold text-3xl tracking-tight sm:text-4xl">
+        Find every face in a photo
+      </h1>
+      <p className="mt-3 mb-8 max-w-xl text-center text-neutral-600 dark:text-neutral-400">
+        Drop a group photo: each face comes back as its own picture, with a link you can share. Small faces in
+        the back row included. Photos are processed on this server.
       </p>
-      <p className="mt-6 text-neutral-600 dark:text-neutral-300">
-        The upload page and the Magic Hour–compatible API are being built. Today the engine runs from the
-        command line:
-      </p>
-      <pre className="mt-3 overflow-x-auto rounded-lg bg-neutral-100 p-4 text-sm dark:bg-neutral-900">
-        <code>npm run --silent detect -- --json photo.jpg</code>
-      </pre>
+      <UploadPanel />
     </main>
   );
 }

@@ -78,7 +78,10 @@ try {
   let busy = true;
   const background = (async () => {
     while (busy) {
-      await client.v1.faceDetection.generate({ assets: { targetFilePath: photoFile } }, { downloadOutputs: false });
+      await client.v1.faceDetection.generate(
+        { assets: { targetFilePath: photoFile } },
+        { downloadOutputs: false },
+      );
       detections++;
     }
   })();

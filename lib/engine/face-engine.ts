@@ -1,4 +1,4 @@
-import { cropPng, cropSquare } from "./crops";
+import { cropPng, cropSquare, previewJpeg } from "./crops";
 import { detectFaces } from "./detect-faces";
 import { decodeImage } from "./image/decode-image";
 import { InferencePool } from "./inference/inference-pool";
@@ -40,12 +40,14 @@ export interface ImageDetection {
   format: string;
   /** Every candidate at or above the engine's floor, left to right. Filter with `aboveConfidence`. */
   faces: FaceWithCrop[];
+  /** The upright picture as a JPEG any browser shows (HEIC, JPEG 2000, TIFF, BMP included), if asked for. */
+  preview?: Buffer;
 }
 
 export interface FaceEngine {
   readonly options: FaceEngineOptions;
   /** Decode an uploaded image (any supported format, EXIF orientation applied), find faces, cut crops. */
-  detectImage(bytes: Buffer, options?: { crops?: boolean }): Promise<ImageDetection>;
+  detectImage(bytes: Buffer, options?: { crops?: boolean; preview?: boolean }): Promise<ImageDetection>;
   /** Find faces in pixels that are already decoded and upright. */
   detectPixels(image: RgbImage): Promise<Face[]>;
   close(): Promise<void>;
@@ -69,7 +71,7 @@ export function createFaceEngine(overrides: Partial<FaceEngineOptions> = {}): Fa
   return {
     options,
     detectPixels,
-    async detectImage(bytes, { crops = true } = {}) {
+    async detectImage(bytes, { crops = true, preview = false } = {}) {
       const image = await decodeImage(bytes, { maxPixels: options.maxPixels });
       const faces = await detectPixels(image);
       const withCrops = await Promise.all(
@@ -78,7 +80,13 @@ export function createFaceEngine(overrides: Partial<FaceEngineOptions> = {}): Fa
           return { ...face, cropBox, crop: crops ? await cropPng(image, cropBox) : Buffer.alloc(0) };
         }),
       );
-      return { width: image.width, height: image.height, format: image.format, faces: withCrops };
+      return {
+        width: image.width,
+        height: image.height,
+        format: image.format,
+        faces: withCrops,
+        ...(preview ? { preview: await previewJpeg(image) } : {}),
+      };
     },
     close: () => pool.close(),
   };

@@ -5,6 +5,7 @@ import type { FaceWithCrop } from "../engine/types";
 import type { FileStorage } from "./file-storage";
 import { ALL_EXTENSIONS } from "./media";
 import { downloadRemoteFile, RemoteFileError } from "./remote-file";
+import { shareCard } from "./share-card";
 import type { TaskStore } from "./task-store";
 
 export interface RunnerDeps {
@@ -34,7 +35,7 @@ export function detectionRunner(deps: RunnerDeps): (taskId: string) => Promise<v
     tasks.markRendering(taskId);
     try {
       const inputKey = task.inputKey ?? (await download(taskId, task.source, deps));
-      const result = await engine.detectImage(await readFile(storage.pathFor(inputKey)));
+      const result = await engine.detectImage(await readFile(storage.pathFor(inputKey)), { preview: true });
       // Faces the client asked for come first and are numbered 0..n-1 left to right, as Magic Hour numbers them;
       // weaker candidates follow, kept for clients that lower the threshold later.
       const chosen = aboveConfidence(result.faces, task.confidence);
@@ -51,6 +52,16 @@ export function detectionRunner(deps: RunnerDeps): (taskId: string) => Promise<v
           box: face.box,
           landmarks: face.landmarks,
         });
+      }
+      if (result.preview) {
+        await storage.write(`api-assets/${taskId}/preview.jpg`, result.preview);
+        await storage.write(
+          `api-assets/${taskId}/share.jpg`,
+          await shareCard(
+            chosen.map((f) => f.crop),
+            result.preview,
+          ),
+        );
       }
       tasks.complete(taskId, { width: result.width, height: result.height });
     } catch (error) {

@@ -52,6 +52,14 @@ export async function steadyLoad(options: {
   await Promise.all(inFlight);
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { requests: total, errors, non2xx, p50: at(0.5), p99: at(0.99), max: latencies.at(-1) ?? Number.NaN };
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  return {
+    requests: total,
+    errors,
+    non2xx,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: latencies.at(-1) ?? Number.NaN,
+  };
 }

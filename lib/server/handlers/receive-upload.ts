@@ -1,15 +1,10 @@
-import { createWriteStream } from "node:fs";
-import { open, rm } from "node:fs/promises";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { rm } from "node:fs/promises";
 import { sniffImageFormat } from "../../engine/image/decode-image";
 import { ApiError } from "../api-error";
 import type { ServerContext } from "../context";
 import { ID_PATTERN } from "../ids";
 import { sniffVideo } from "../media";
-
-class TooLarge extends Error {}
+import { readHead, saveRequestBody, tooLarge } from "../upload-stream";
 
 /**
  * PUT /uploads/{id}?expires&signature: the file itself. No bearer token: the signed URL is the capability. The size
@@ -33,7 +28,7 @@ export async function receiveUpload(request: Request, ctx: ServerContext, id: st
 
   const temp = await ctx.storage.tempFile(upload.filePath);
   try {
-    const size = await streamToFile(request, temp, limit);
+    const size = await saveRequestBody(request, temp, limit);
     if (size === 0) throw new ApiError(400, "The uploaded file is empty");
     const head = await readHead(temp, 4096);
     const matches = upload.kind === "image" ? sniffImageFormat(head) !== null : sniffVideo(head) !== null;
@@ -49,36 +44,6 @@ export async function receiveUpload(request: Request, ctx: ServerContext, id: st
   } catch (error) {
     await rm(temp, { force: true });
     ctx.uploads.release(id);
-    if (error instanceof TooLarge) throw tooLarge(limit);
     throw error;
-  }
-}
-
-function tooLarge(limit: number): ApiError {
-  return new ApiError(413, `File too large: the limit is ${Math.floor(limit / (1024 * 1024))} MB`);
-}
-
-async function streamToFile(request: Request, file: string, limit: number): Promise<number> {
-  if (!request.body) return 0;
-  let size = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      size += chunk.length;
-      // Stop reading as soon as the limit is passed: the rest of an oversized body is never written.
-      callback(size > limit ? new TooLarge() : null, chunk);
-    },
-  });
-  await pipeline(Readable.fromWeb(request.body as WebReadableStream), counter, createWriteStream(file));
-  return size;
-}
-
-async function readHead(file: string, bytes: number): Promise<Buffer> {
-  const handle = await open(file, "r");
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
   }
 }

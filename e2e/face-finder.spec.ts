@@ -1,0 +1,92 @@
+import { expect, type Page, test } from "@playwright/test";
+import { photoPath, textFile, truncatedJpeg } from "./fixtures";
+
+async function uploadPhoto(page: Page, file: string | Parameters<Page["setInputFiles"]>[1]) {
+  await page.goto("/");
+  await page.getByLabel("Photo file").setInputFiles(file);
+}
+
+const faceImages = (page: Page) => page.getByRole("region", { name: "Faces" }).getByRole("img");
+
+test("a dropped photo shows each of its faces @phone", async ({ page }) => {
+  await uploadPhoto(page, photoPath("sample5.jpg"));
+  await expect(page).toHaveURL(/\/results\/[\w-]{22}$/);
+  await expect(page.getByRole("heading", { name: "5 faces found" })).toBeVisible();
+  await expect(faceImages(page)).toHaveCount(5);
+  await expect(page.getByRole("img", { name: /The analysed photo/ })).toBeVisible();
+});
+
+test("the slider filters faces without running detection again", async ({ page }) => {
+  await uploadPhoto(page, photoPath("sample4.jpg"));
+  await expect(page.getByRole("heading", { name: "4 faces found" })).toBeVisible();
+  const calls: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/api/detections")) calls.push(`${request.method()} ${request.url()}`);
+  });
+  await page.getByLabel("Confidence").fill("0.9");
+  await expect(page).toHaveURL(/confidence=0\.90/);
+  const shown = await faceImages(page).count();
+  expect(shown).toBeGreaterThan(0);
+  expect(shown).toBeLessThan(4);
+  await expect(
+    page.getByRole("heading", { name: `${shown} face${shown === 1 ? "" : "s"} found` }),
+  ).toBeVisible();
+  expect(calls).toEqual([]);
+});
+
+test("the share link shows the same faces to someone else", async ({ page, browser }) => {
+  await uploadPhoto(page, photoPath("sample1.jpg"));
+  await expect(page.getByRole("heading", { name: "3 faces found" })).toBeVisible();
+  await page.getByLabel("Confidence").fill("0.6");
+  const link = page.url();
+  const mine = await faceImages(page).evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).src));
+
+  const stranger = await browser.newContext();
+  const theirPage = await stranger.newPage();
+  await theirPage.goto(link);
+  await expect(theirPage.getByRole("heading", { name: "3 faces found" })).toBeVisible();
+  const theirs = await faceImages(theirPage).evaluateAll((imgs) =>
+    imgs.map((img) => (img as HTMLImageElement).src),
+  );
+  expect(theirs).toEqual(mine);
+  const og = await theirPage.locator('meta[property="og:image"]').getAttribute("content");
+  expect(og).toMatch(/\/api-assets\/[\w-]{22}\/share\.jpg$/);
+  expect((await theirPage.request.get(og as string)).headers()["content-type"]).toBe("image/jpeg");
+  await stranger.close();
+});
+
+test("a file that isn't a photo is refused with an explanation, before any upload", async ({ page }) => {
+  let uploads = 0;
+  page.on("request", (request) => {
+    if (request.method() === "POST") uploads++;
+  });
+  await uploadPhoto(page, textFile());
+  await expect(page.getByRole("alert").filter({ hasText: "isn't a photo this app can read" })).toBeVisible();
+  expect(uploads).toBe(0);
+  await expect(page).toHaveURL(/\/$/);
+});
+
+test("a photo that can't be decoded ends with a clear error", async ({ page }) => {
+  await uploadPhoto(page, truncatedJpeg());
+  await expect(page).toHaveURL(/\/results\//);
+  await expect(page.getByText("This photo could not be analysed.")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Try another photo" })).toBeVisible();
+});
+
+test("a sample photo can be tried with one click", async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("button", { name: "Four friends posing" }).click();
+  await expect(page.getByRole("heading", { name: "4 faces found" })).toBeVisible();
+});
+
+test("the home page's first-load JavaScript stays under 150 kB gzipped", async ({ page }) => {
+  const sizes: number[] = [];
+  page.on("requestfinished", async (request) => {
+    if (request.resourceType() === "script") sizes.push((await request.sizes()).responseBodySize);
+  });
+  await page.goto("/", { waitUntil: "networkidle" });
+  const total = sizes.reduce((a, b) => a + b, 0);
+  console.log(`home page first-load JS: ${(total / 1024).toFixed(1)} kB gzipped in ${sizes.length} files`);
+  expect(total).toBeGreaterThan(0);
+  expect(total).toBeLessThan(150 * 1024);
+});

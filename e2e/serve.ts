@@ -1,0 +1,11 @@
+import { spawn } from "node:child_process";
+import { ensureProductionBuild } from "../lib/testing/next-server";
+
+/** Playwright's web server: build if the sources are newer than the build, then `next start`. */
+ensureProductionBuild();
+const port = process.argv[2] ?? "3217";
+const server = spawn("node_modules/.bin/next", ["start", "-p", port, "-H", "127.0.0.1"], {
+  stdio: "inherit",
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
+server.on("exit", (code) => process.exit(code ?? 0));

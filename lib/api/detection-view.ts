@@ -1,0 +1,39 @@
+import { z } from "zod/mini";
+
+/**
+ * What the web app's own API (app/api) returns for a detection, shared by the route handler, the server-rendered
+ * result page and the client that polls it. URLs are relative to this site. zod/mini, because this ships to the
+ * browser: a few kB instead of all of zod.
+ */
+export const TaskStatus = z.enum(["queued", "rendering", "complete", "error"]);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+export const FaceView = z.object({
+  index: z.number(),
+  url: z.string(),
+  score: z.number(),
+  box: z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }),
+  landmarks: z.array(z.tuple([z.number(), z.number()])),
+});
+export type FaceView = z.infer<typeof FaceView>;
+
+export const DetectionView = z.object({
+  id: z.string(),
+  status: TaskStatus,
+  kind: z.enum(["image", "video"]),
+  width: z.nullable(z.number()),
+  height: z.nullable(z.number()),
+  confidence: z.number(),
+  error: z.nullable(z.string()),
+  previewUrl: z.nullable(z.string()),
+  shareImageUrl: z.nullable(z.string()),
+  zipUrl: z.nullable(z.string()),
+  faces: z.array(FaceView),
+  createdAt: z.string(),
+  provider: z.enum(["local", "magic-hour"]),
+});
+export type DetectionView = z.infer<typeof DetectionView>;
+
+export function isTerminal(status: TaskStatus): boolean {
+  return status === "complete" || status === "error";
+}
