@@ -42,7 +42,7 @@ export function PhotoWithBoxes({
               onBlur={() => onHighlight(null)}
               className={`absolute rounded-sm border-2 transition-colors ${
                 highlighted === face.index
-                  ? "z-10 border-yellow-300 shadow-[0_0_0_9999px_rgba(0,0,0,0.35)]"
+                  ? "z-10 border-[3px] border-yellow-400 shadow-[0_0_0_9999px_rgba(0,0,0,0.4)]"
                   : "border-white/90 shadow-[0_0_0_1px_rgba(0,0,0,0.5)]"
               }`}
               style={{

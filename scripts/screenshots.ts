@@ -1,0 +1,39 @@
+/**
+ * npm run screenshots — what a person sees: the home page and a result page, at desktop and phone width, written
+ * to docs/screenshots/. Runs the production build with Debian's Chromium, like the e2e tests.
+ */
+import { mkdirSync } from "node:fs";
+import { chromium, devices } from "@playwright/test";
+import { packageFile } from "../lib/engine/models/package-file";
+import { ensureProductionBuild, startServer } from "../lib/testing/next-server";
+
+const OUT = "docs/screenshots";
+mkdirSync(OUT, { recursive: true });
+ensureProductionBuild();
+const server = await startServer();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+});
+try {
+  const desktop = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  await desktop.goto(`${server.origin}/`);
+  await desktop.screenshot({ path: `${OUT}/home-desktop.png` });
+  await desktop.getByLabel("Photo file").setInputFiles(packageFile("@vladmandic/face-api", "demo/sample5.jpg"));
+  await desktop.getByRole("heading", { name: /faces? found/ }).waitFor();
+  await desktop.waitForLoadState("networkidle");
+  await desktop.getByRole("button", { name: "Face 2" }).first().hover();
+  await desktop.screenshot({ path: `${OUT}/result-desktop.png`, fullPage: true });
+  const resultUrl = desktop.url();
+
+  const phone = await browser.newPage({ ...devices["Pixel 7"] });
+  await phone.goto(`${server.origin}/`);
+  await phone.screenshot({ path: `${OUT}/home-phone.png` });
+  await phone.goto(resultUrl);
+  await phone.waitForLoadState("networkidle");
+  await phone.screenshot({ path: `${OUT}/result-phone.png`, fullPage: true });
+  console.log(`wrote ${OUT}/{home,result}-{desktop,phone}.png`);
+} finally {
+  await browser.close();
+  await server.stop();
+}
