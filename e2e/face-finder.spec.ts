@@ -8,12 +8,28 @@ async function uploadPhoto(page: Page, file: string | Parameters<Page["setInputF
 
 const faceImages = (page: Page) => page.getByRole("region", { name: "Faces" }).getByRole("img");
 
-test("a dropped photo shows each of its faces @phone", async ({ page }) => {
+test("a dropped photo shows each of its faces, without layout shift @phone", async ({ page }) => {
   await uploadPhoto(page, photoPath("sample5.jpg"));
   await expect(page).toHaveURL(/\/results\/[\w-]{22}$/);
   await expect(page.getByRole("heading", { name: "5 faces found" })).toBeVisible();
   await expect(faceImages(page)).toHaveCount(5);
   await expect(page.getByRole("img", { name: /The analysed photo/ })).toBeVisible();
+  // Cumulative layout shift on the result page while the results arrived (buffered entries since navigation).
+  const shift = await page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        let total = 0;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries() as Array<
+            PerformanceEntry & { value: number; hadRecentInput: boolean }
+          >) {
+            if (!entry.hadRecentInput) total += entry.value;
+          }
+        }).observe({ type: "layout-shift", buffered: true });
+        setTimeout(() => resolve(total), 200);
+      }),
+  );
+  expect(shift).toBeLessThan(0.1);
 });
 
 test("the slider filters faces without running detection again", async ({ page }) => {

@@ -13,13 +13,21 @@ ensureProductionBuild();
 const server = await startServer();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+  ],
 });
 try {
   const desktop = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   await desktop.goto(`${server.origin}/`);
   await desktop.screenshot({ path: `${OUT}/home-desktop.png` });
-  await desktop.getByLabel("Photo file").setInputFiles(packageFile("@vladmandic/face-api", "demo/sample5.jpg"));
+  await desktop
+    .getByLabel("Photo file")
+    .setInputFiles(packageFile("@vladmandic/face-api", "demo/sample5.jpg"));
   await desktop.getByRole("heading", { name: /faces? found/ }).waitFor();
   await desktop.waitForLoadState("networkidle");
   await desktop.getByRole("button", { name: "Face 2" }).first().hover();

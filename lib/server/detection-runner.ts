@@ -31,7 +31,7 @@ export function detectionRunner(deps: RunnerDeps): (taskId: string) => Promise<v
   const { tasks, storage, engine } = deps;
   return async (taskId) => {
     const task = tasks.get(taskId);
-    if (!task || task.status !== "queued") return;
+    if (task?.status !== "queued") return;
     tasks.markRendering(taskId);
     try {
       const inputKey = task.inputKey ?? (await download(taskId, task.source, deps));

@@ -10,7 +10,7 @@ export async function facesZip(
   confidence: number,
 ): Promise<{ name: string; bytes: Uint8Array } | null> {
   const view = detectionView(ctx, id);
-  if (!view || view.status !== "complete") return null;
+  if (view?.status !== "complete") return null;
   const files: Record<string, Uint8Array> = {};
   for (const face of view.faces.filter((f) => f.score >= confidence)) {
     const name = face.url.split("/").at(-1) as string;

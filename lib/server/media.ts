@@ -1,18 +1,7 @@
-/** The asset types and extensions Magic Hour's upload API accepts for face detection. */
-export const IMAGE_EXTENSIONS = [
-  "png",
-  "jpg",
-  "jpeg",
-  "jfif",
-  "heic",
-  "heif",
-  "webp",
-  "avif",
-  "jp2",
-  "tiff",
-  "tif",
-  "bmp",
-] as const;
+import { SUPPORTED_IMAGE_EXTENSIONS } from "../engine/image/decode-image";
+
+/** The asset types and extensions Magic Hour's upload API accepts for face detection (images: the engine's list). */
+export const IMAGE_EXTENSIONS = SUPPORTED_IMAGE_EXTENSIONS;
 export const VIDEO_EXTENSIONS = ["mp4", "m4v", "mov", "webm"] as const;
 
 export type MediaKind = "image" | "video";

@@ -23,7 +23,7 @@ export async function createFaceDetection(request: Request, ctx: ServerContext):
     kind = kindOfUrl(target);
   } else {
     const upload = ctx.uploads.byFilePath(target);
-    if (!upload || upload.state !== "uploaded") throw new ApiError(422, "Unable to trigger face detection");
+    if (upload?.state !== "uploaded") throw new ApiError(422, "Unable to trigger face detection");
     kind = upload.kind;
     inputKey = upload.filePath;
   }
