@@ -40,16 +40,22 @@ export function FaceGallery({
               {/* biome-ignore lint/performance/noImgElement: crops are already small PNGs */}
               <img
                 src={face.url}
-                alt={`Face ${position + 1}, confidence ${face.score.toFixed(2)}`}
+                alt={
+                  face.score === null
+                    ? `Face ${position + 1}`
+                    : `Face ${position + 1}, confidence ${face.score.toFixed(2)}`
+                }
                 width={160}
                 height={160}
                 loading="lazy"
                 className="aspect-square w-full bg-neutral-100 object-cover dark:bg-neutral-900"
               />
             </button>
-            <p className="mt-1 text-center text-neutral-600 text-xs tabular-nums dark:text-neutral-400">
-              {Math.round(face.score * 100)}%
-            </p>
+            {face.score !== null && (
+              <p className="mt-1 text-center text-neutral-600 text-xs tabular-nums dark:text-neutral-400">
+                {Math.round(face.score * 100)}%
+              </p>
+            )}
           </li>
         ))}
       </ul>
@@ -73,7 +79,7 @@ export function FaceGallery({
             />
             <div className="flex items-center justify-between gap-3">
               <span className="text-sm tabular-nums">
-                Confidence {Math.round(enlarged.face.score * 100)}%
+                {enlarged.face.score === null ? "" : `Confidence ${Math.round(enlarged.face.score * 100)}%`}
               </span>
               <div className="flex gap-2">
                 <a

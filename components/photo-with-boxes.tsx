@@ -31,28 +31,30 @@ export function PhotoWithBoxes({
             height={height}
             className="block max-h-[55vh] w-auto max-w-full"
           />
-          {faces.map((face, position) => (
-            <button
-              type="button"
-              key={face.index}
-              aria-label={`Face ${position + 1}`}
-              onMouseEnter={() => onHighlight(face.index)}
-              onMouseLeave={() => onHighlight(null)}
-              onFocus={() => onHighlight(face.index)}
-              onBlur={() => onHighlight(null)}
-              className={`absolute rounded-sm border-2 transition-colors ${
-                highlighted === face.index
-                  ? "z-10 border-[3px] border-yellow-400 shadow-[0_0_0_9999px_rgba(0,0,0,0.4)]"
-                  : "border-white/90 shadow-[0_0_0_1px_rgba(0,0,0,0.5)]"
-              }`}
-              style={{
-                left: `${(face.box.x / width) * 100}%`,
-                top: `${(face.box.y / height) * 100}%`,
-                width: `${(face.box.width / width) * 100}%`,
-                height: `${(face.box.height / height) * 100}%`,
-              }}
-            />
-          ))}
+          {faces.map((face, position) =>
+            face.box === null ? null : (
+              <button
+                type="button"
+                key={face.index}
+                aria-label={`Face ${position + 1}`}
+                onMouseEnter={() => onHighlight(face.index)}
+                onMouseLeave={() => onHighlight(null)}
+                onFocus={() => onHighlight(face.index)}
+                onBlur={() => onHighlight(null)}
+                className={`absolute rounded-sm border-2 transition-colors ${
+                  highlighted === face.index
+                    ? "z-10 border-[3px] border-yellow-400 shadow-[0_0_0_9999px_rgba(0,0,0,0.4)]"
+                    : "border-white/90 shadow-[0_0_0_1px_rgba(0,0,0,0.5)]"
+                }`}
+                style={{
+                  left: `${(face.box.x / width) * 100}%`,
+                  top: `${(face.box.y / height) * 100}%`,
+                  width: `${(face.box.width / width) * 100}%`,
+                  height: `${(face.box.height / height) * 100}%`,
+                }}
+              />
+            ),
+          )}
         </div>
       ) : (
         <div

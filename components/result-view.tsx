@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
-import { type DetectionView, isTerminal } from "@/lib/api/detection-view";
+import { type DetectionView, facesAtConfidence, isTerminal } from "@/lib/api/detection-view";
 import { detectionQuery } from "@/lib/client/detections";
 import { ConfidenceSlider } from "./confidence-slider";
 import { CopyLinkButton } from "./copy-link-button";
@@ -44,10 +44,9 @@ export function ResultView({ initial }: { initial: DetectionView }) {
     window.history.replaceState(null, "", url);
   };
 
-  const faces = useMemo(
-    () => view.faces.filter((f) => f.score >= confidence).sort((a, b) => a.box.x - b.box.x),
-    [view.faces, confidence],
-  );
+  const faces = useMemo(() => facesAtConfidence(view.faces, confidence), [view.faces, confidence]);
+  // Magic Hour reports no scores: its threshold applies when a detection runs, not afterwards.
+  const _scored = view.provider === "local";
   const hidden = view.faces.length - faces.length;
   const done = view.status === "complete";
 

@@ -11,8 +11,9 @@ export type TaskStatus = z.infer<typeof TaskStatus>;
 export const FaceView = z.object({
   index: z.number(),
   url: z.string(),
-  score: z.number(),
-  box: z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }),
+  /** Null for faces from Magic Hour, which reports neither score nor box. */
+  score: z.nullable(z.number()),
+  box: z.nullable(z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })),
   landmarks: z.array(z.tuple([z.number(), z.number()])),
 });
 export type FaceView = z.infer<typeof FaceView>;
@@ -36,4 +37,14 @@ export type DetectionView = z.infer<typeof DetectionView>;
 
 export function isTerminal(status: TaskStatus): boolean {
   return status === "complete" || status === "error";
+}
+
+/**
+ * The faces a viewer sees at a confidence, left to right. Faces without a score (Magic Hour's) are always shown:
+ * their threshold was applied upstream, when the detection ran.
+ */
+export function facesAtConfidence(faces: readonly FaceView[], confidence: number): FaceView[] {
+  return faces
+    .filter((face) => face.score === null || face.score >= confidence)
+    .sort((a, b) => (a.box && b.box ? a.box.x - b.box.x : a.index - b.index));
 }

@@ -28,6 +28,9 @@ const ConfigSchema = z.object({
   URL_DOWNLOAD_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   DETECTION_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(50_000_000),
+  FACE_DETECTION_PROVIDER: z.enum(["local", "magic-hour"]).optional(),
+  MAGIC_HOUR_API_TOKEN: z.string().min(1).optional(),
+  MAGIC_HOUR_BASE_URL: z.url().default("https://api.magichour.ai"),
 });
 
 export type ServerConfig = {
@@ -39,6 +42,9 @@ export type ServerConfig = {
   urlDownloadTimeoutMs: number;
   detectionConcurrency: number;
   maxImagePixels: number;
+  /** Who detects: this server's engine, or Magic Hour's API (then `magicHour` holds how to reach it). */
+  provider: "local" | "magic-hour";
+  magicHour: { token: string; baseUrl: string } | null;
 };
 
 export function parseConfig(env: Record<string, string | undefined>): ServerConfig {
@@ -50,6 +56,11 @@ export function parseConfig(env: Record<string, string | undefined>): ServerConf
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const c = parsed.data;
+  // A token alone selects Magic Hour; FACE_DETECTION_PROVIDER=local keeps the local engine even with a token.
+  const provider = c.FACE_DETECTION_PROVIDER ?? (c.MAGIC_HOUR_API_TOKEN ? "magic-hour" : "local");
+  if (provider === "magic-hour" && !c.MAGIC_HOUR_API_TOKEN) {
+    throw new Error("Invalid configuration: FACE_DETECTION_PROVIDER=magic-hour needs MAGIC_HOUR_API_TOKEN");
+  }
   return {
     apiKeys: c.API_KEYS,
     dataDir: path.resolve(c.DATA_DIR),
@@ -59,5 +70,10 @@ export function parseConfig(env: Record<string, string | undefined>): ServerConf
     urlDownloadTimeoutMs: c.URL_DOWNLOAD_TIMEOUT_SECONDS * 1000,
     detectionConcurrency: c.DETECTION_CONCURRENCY,
     maxImagePixels: c.MAX_IMAGE_PIXELS,
+    provider,
+    magicHour:
+      provider === "magic-hour" && c.MAGIC_HOUR_API_TOKEN
+        ? { token: c.MAGIC_HOUR_API_TOKEN, baseUrl: c.MAGIC_HOUR_BASE_URL.replace(/\/+$/, "") }
+        : null,
   };
 }

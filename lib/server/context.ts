@@ -6,6 +6,9 @@ import { type Db, openDatabase } from "./database";
 import { DetectionQueue } from "./detection-queue";
 import { detectionRunner } from "./detection-runner";
 import { type FileStorage, localFileStorage } from "./file-storage";
+import { magicHourClient } from "./magic-hour/magic-hour-client";
+import { localRunner } from "./runners/local-runner";
+import { magicHourRunner } from "./runners/magic-hour-runner";
 import { sqliteTaskStore, type TaskStore } from "./task-store";
 import { type UploadSigner, uploadSigner } from "./upload-signing";
 import { sqliteUploadStore, type UploadStore } from "./upload-store";
@@ -29,12 +32,22 @@ export function createServerContext(config: ServerConfig): ServerContext {
   const uploads = sqliteUploadStore(db);
   const storage = localFileStorage(path.join(config.dataDir, "files"));
   const engine = createFaceEngine({ maxPixels: config.maxImagePixels });
-  const runTask = detectionRunner({
-    tasks,
-    storage,
-    engine,
-    maxDownloadBytes: config.maxUploadBytes,
-    downloadTimeoutMs: config.urlDownloadTimeoutMs,
+  const runTask = detectionRunner(tasks, {
+    local: localRunner({
+      tasks,
+      storage,
+      engine,
+      maxDownloadBytes: config.maxUploadBytes,
+      downloadTimeoutMs: config.urlDownloadTimeoutMs,
+    }),
+    "magic-hour": config.magicHour
+      ? magicHourRunner({
+          tasks,
+          storage,
+          magicHour: magicHourClient(config.magicHour),
+          maxImagePixels: config.maxImagePixels,
+        })
+      : null,
   });
   const queue = new DetectionQueue(runTask, config.detectionConcurrency);
   // Tasks that were queued or interrupted when the process last stopped start again now.

@@ -51,6 +51,25 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (task_id, frame, idx)
   );
   `,
+  // Magic Hour as a provider: tasks remember which provider runs them and the upstream task id (so a restart polls
+  // the existing upstream task instead of creating another); its faces come without score, box or landmarks.
+  `
+  ALTER TABLE tasks ADD COLUMN provider TEXT NOT NULL DEFAULT 'local' CHECK (provider IN ('local', 'magic-hour'));
+  ALTER TABLE tasks ADD COLUMN remote_id TEXT;
+  CREATE TABLE faces_v2 (
+    task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    frame INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    score REAL,
+    box TEXT,
+    landmarks TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (task_id, frame, idx)
+  );
+  INSERT INTO faces_v2 SELECT task_id, frame, idx, path, score, box, landmarks FROM faces;
+  DROP TABLE faces;
+  ALTER TABLE faces_v2 RENAME TO faces;
+  `,
 ];
 
 export function openDatabase(file: string): Db {

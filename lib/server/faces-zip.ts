@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { zipSync } from "fflate";
+import { facesAtConfidence } from "../api/detection-view";
 import type { ServerContext } from "./context";
 import { detectionView } from "./web-detections";
 
@@ -12,7 +13,7 @@ export async function facesZip(
   const view = detectionView(ctx, id);
   if (view?.status !== "complete") return null;
   const files: Record<string, Uint8Array> = {};
-  for (const face of view.faces.filter((f) => f.score >= confidence)) {
+  for (const face of facesAtConfidence(view.faces, confidence)) {
     const name = face.url.split("/").at(-1) as string;
     files[name] = await readFile(ctx.storage.pathFor(face.url.slice(1)));
   }

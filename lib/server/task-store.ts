@@ -3,6 +3,8 @@ import type { Db } from "./database";
 import type { MediaKind } from "./media";
 import type { TaskStatus } from "./task-status";
 
+export type ProviderName = "local" | "magic-hour";
+
 export interface TaskRecord {
   id: string;
   /** Hash of the API key that created it: tasks are visible to their owner only. */
@@ -13,6 +15,10 @@ export interface TaskRecord {
   /** Storage key of the input file once it is on disk. */
   inputKey: string | null;
   kind: MediaKind;
+  /** Which engine runs it: this server's own, or Magic Hour's API. */
+  provider: ProviderName;
+  /** The provider's own task id, once the task exists there. */
+  remoteId: string | null;
   confidence: number;
   width: number | null;
   height: number | null;
@@ -27,21 +33,26 @@ export interface FaceRecord {
   index: number;
   /** Magic Hour's `path`: api-assets/<task id>/<frame>-<index>.png */
   path: string;
-  score: number;
-  box: Box;
+  /** Magic Hour reports faces without score or box: null then. */
+  score: number | null;
+  box: Box | null;
   landmarks: Point[];
 }
 
-export type NewTask = Pick<TaskRecord, "id" | "owner" | "source" | "inputKey" | "kind" | "confidence">;
+export type NewTask = Pick<
+  TaskRecord,
+  "id" | "owner" | "source" | "inputKey" | "kind" | "confidence" | "provider"
+>;
 
 /** Where tasks and their faces live. SQLite today; a server database would implement the same interface. */
 export interface TaskStore {
   create(task: NewTask): TaskRecord;
   get(id: string): TaskRecord | undefined;
-  /** Faces at or above a score, in frame then index order. */
+  /** Faces at or above a score (and faces without one), in frame then index order. */
   faces(id: string, minScore?: number): FaceRecord[];
   markRendering(id: string): void;
   setInput(id: string, inputKey: string): void;
+  setRemoteId(id: string, remoteId: string): void;
   addFace(id: string, face: FaceRecord): void;
   complete(id: string, size: { width: number; height: number }): void;
   fail(id: string, message: string): void;
@@ -56,6 +67,8 @@ interface TaskRow {
   source: string;
   input_key: string | null;
   kind: MediaKind;
+  provider: ProviderName;
+  remote_id: string | null;
   confidence: number;
   width: number | null;
   height: number | null;
@@ -69,8 +82,8 @@ interface FaceRow {
   frame: number;
   idx: number;
   path: string;
-  score: number;
-  box: string;
+  score: number | null;
+  box: string | null;
   landmarks: string;
 }
 
@@ -82,6 +95,8 @@ function toTask(row: TaskRow): TaskRecord {
     source: row.source,
     inputKey: row.input_key,
     kind: row.kind,
+    provider: row.provider,
+    remoteId: row.remote_id,
     confidence: row.confidence,
     width: row.width,
     height: row.height,
@@ -95,17 +110,19 @@ function toTask(row: TaskRow): TaskRecord {
 export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore {
   // Statements are prepared once: status polling is the hot path.
   const insert = db.prepare(
-    `INSERT INTO tasks (id, owner, status, source, input_key, kind, confidence, created_at)
-     VALUES (@id, @owner, 'queued', @source, @inputKey, @kind, @confidence, @createdAt)`,
+    `INSERT INTO tasks (id, owner, status, source, input_key, kind, provider, confidence, created_at)
+     VALUES (@id, @owner, 'queued', @source, @inputKey, @kind, @provider, @confidence, @createdAt)`,
   );
   const selectTask = db.prepare<[string], TaskRow>("SELECT * FROM tasks WHERE id = ?");
   const selectFaces = db.prepare<[string, number], FaceRow>(
-    "SELECT frame, idx, path, score, box, landmarks FROM faces WHERE task_id = ? AND score >= ? ORDER BY frame, idx",
+    `SELECT frame, idx, path, score, box, landmarks FROM faces
+     WHERE task_id = ? AND (score IS NULL OR score >= ?) ORDER BY frame, idx`,
   );
   const updateRendering = db.prepare(
     "UPDATE tasks SET status = 'rendering', started_at = ? WHERE id = ? AND status = 'queued'",
   );
   const updateInput = db.prepare("UPDATE tasks SET input_key = ? WHERE id = ?");
+  const updateRemoteId = db.prepare("UPDATE tasks SET remote_id = ? WHERE id = ?");
   const insertFace = db.prepare(
     `INSERT OR REPLACE INTO faces (task_id, frame, idx, path, score, box, landmarks)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -141,7 +158,7 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
         index: row.idx,
         path: row.path,
         score: row.score,
-        box: JSON.parse(row.box) as Box,
+        box: row.box === null ? null : (JSON.parse(row.box) as Box),
         landmarks: JSON.parse(row.landmarks) as Point[],
       }));
     },
@@ -151,6 +168,9 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
     setInput(id, inputKey) {
       updateInput.run(inputKey, id);
     },
+    setRemoteId(id, remoteId) {
+      updateRemoteId.run(remoteId, id);
+    },
     addFace(id, face) {
       insertFace.run(
         id,
@@ -158,7 +178,7 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
         face.index,
         face.path,
         face.score,
-        JSON.stringify(face.box),
+        face.box === null ? null : JSON.stringify(face.box),
         JSON.stringify(face.landmarks),
       );
     },

@@ -45,7 +45,15 @@ export async function acceptWebUpload(request: Request, ctx: ServerContext): Pro
     }
     const inputKey = `api-assets/${id}/input.${EXTENSION[format]}`;
     await ctx.storage.commit(temp, inputKey);
-    ctx.tasks.create({ id, owner: WEB_OWNER, source: inputKey, inputKey, kind: "image", confidence });
+    ctx.tasks.create({
+      id,
+      owner: WEB_OWNER,
+      source: inputKey,
+      inputKey,
+      kind: "image",
+      confidence,
+      provider: ctx.config.provider,
+    });
     ctx.queue.enqueue(id);
     return { id };
   } catch (error) {
@@ -78,6 +86,6 @@ export function detectionView(ctx: ServerContext, id: string): DetectionView | n
       landmarks: face.landmarks,
     })),
     createdAt: new Date(task.createdAt).toISOString(),
-    provider: "local",
+    provider: task.provider,
   };
 }

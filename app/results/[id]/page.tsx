@@ -3,6 +3,7 @@ import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
 import { ResultView } from "@/components/result-view";
+import { facesAtConfidence } from "@/lib/api/detection-view";
 import { serverContext } from "@/lib/server/context";
 import { publicOrigin } from "@/lib/server/request-body";
 import { detectionView } from "@/lib/server/web-detections";
@@ -18,7 +19,7 @@ async function origin(): Promise<string> {
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const view = detectionView(serverContext(), (await params).id);
   if (!view) return { title: "Result not found" };
-  const count = view.faces.filter((f) => f.score >= view.confidence).length;
+  const count = facesAtConfidence(view.faces, view.confidence).length;
   const title =
     view.status === "complete" ? `${count} face${count === 1 ? "" : "s"} found` : "Finding faces…";
   const description = "Every face in this photo, found by Face finder.";

@@ -28,7 +28,7 @@ export async function createFaceDetection(request: Request, ctx: ServerContext):
     inputKey = upload.filePath;
   }
   if (kind === "video") throw new ApiError(422, VIDEO_NOT_YET);
-  ctx.tasks.create({ id, owner, source: target, inputKey, kind, confidence });
+  ctx.tasks.create({ id, owner, source: target, inputKey, kind, confidence, provider: ctx.config.provider });
   ctx.queue.enqueue(id);
   return Response.json({ id, credits_charged: 0 });
 }
@@ -74,16 +74,22 @@ export function presentTask(task: TaskRecord, faces: FaceRecord[], origin: strin
       path: face.path,
       url: `${origin}/${face.path}`,
       frame: face.frame,
-      score: Math.round(face.score * 1000) / 1000,
-      box: {
-        x: round(face.box.x),
-        y: round(face.box.y),
-        width: round(face.box.width),
-        height: round(face.box.height),
-      },
-      landmarks: face.landmarks.map(([x, y]) => [round(x), round(y)]),
+      // Magic Hour reports no score or box: the fields are left out rather than invented.
+      ...(face.score === null ? {} : { score: Math.round(face.score * 1000) / 1000 }),
+      ...(face.box === null
+        ? {}
+        : {
+            box: {
+              x: round(face.box.x),
+              y: round(face.box.y),
+              width: round(face.box.width),
+              height: round(face.box.height),
+            },
+            landmarks: face.landmarks.map(([x, y]) => [round(x), round(y)]),
+          }),
     })),
     kind: task.kind,
+    provider: task.provider,
     confidence_score: task.confidence,
     width: task.width,
     height: task.height,

@@ -1,0 +1,68 @@
+import { readFile } from "node:fs/promises";
+import { aboveConfidence, type FaceEngine } from "../../engine/face-engine";
+import type { FaceWithCrop } from "../../engine/types";
+import type { FileStorage } from "../file-storage";
+import { ALL_EXTENSIONS } from "../media";
+import { downloadRemoteFile } from "../remote-file";
+import { shareCard } from "../share-card";
+import type { TaskRecord, TaskStore } from "../task-store";
+
+export interface LocalRunnerDeps {
+  tasks: TaskStore;
+  storage: FileStorage;
+  engine: FaceEngine;
+  maxDownloadBytes: number;
+  downloadTimeoutMs: number;
+}
+
+/**
+ * A task on this server's engine: fetch its input if it is a URL, detect, store each crop and record each face as
+ * it is written (the status response shows faces as they arrive), then the preview and share card.
+ */
+export function localRunner(deps: LocalRunnerDeps): (task: TaskRecord) => Promise<void> {
+  const { tasks, storage, engine } = deps;
+  return async (task) => {
+    const inputKey = task.inputKey ?? (await download(task.id, task.source, deps));
+    const result = await engine.detectImage(await readFile(storage.pathFor(inputKey)), { preview: true });
+    // Faces the client asked for come first and are numbered 0..n-1 left to right, as Magic Hour numbers them;
+    // weaker candidates follow, kept for clients that lower the threshold later.
+    const chosen = aboveConfidence(result.faces, task.confidence);
+    const weaker = result.faces.filter((face) => face.score < task.confidence);
+    const ordered: FaceWithCrop[] = [...chosen, ...weaker];
+    for (const [index, face] of ordered.entries()) {
+      const path = `api-assets/${task.id}/0-${index}.png`;
+      await storage.write(path, face.crop);
+      tasks.addFace(task.id, {
+        frame: 0,
+        index,
+        path,
+        score: face.score,
+        box: face.box,
+        landmarks: face.landmarks,
+      });
+    }
+    if (result.preview) {
+      await storage.write(`api-assets/${task.id}/preview.jpg`, result.preview);
+      const card = await shareCard(
+        chosen.map((f) => f.crop),
+        result.preview,
+      );
+      await storage.write(`api-assets/${task.id}/share.jpg`, card);
+    }
+    tasks.complete(task.id, { width: result.width, height: result.height });
+  };
+}
+
+async function download(taskId: string, url: string, deps: LocalRunnerDeps): Promise<string> {
+  const { storage, tasks } = deps;
+  const temp = await storage.tempFile(`api-assets/${taskId}/download.bin`);
+  const { extension } = await downloadRemoteFile(url, temp, {
+    allowedExtensions: ALL_EXTENSIONS,
+    maxBytes: deps.maxDownloadBytes,
+    timeoutMs: deps.downloadTimeoutMs,
+  });
+  const key = `api-assets/${taskId}/input.${extension}`;
+  await storage.commit(temp, key);
+  tasks.setInput(taskId, key);
+  return key;
+}
