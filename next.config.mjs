@@ -1,5 +1,7 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
+  // A second build directory lets the secret-scan test build with a sentinel token beside the normal build.
+  distDir: process.env.NEXT_DIST_DIR ?? ".next",
   // Native and wasm-backed engine packages are loaded from node_modules at run time, never bundled.
   serverExternalPackages: [
     "onnxruntime-node",

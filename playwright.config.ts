@@ -7,6 +7,10 @@ import { defineConfig, devices } from "@playwright/test";
  * production build. `e2e/serve.ts` builds when the sources changed, then runs `next start` with a fresh data dir.
  */
 const PORT = Number(process.env.E2E_PORT ?? 3217);
+/** A second app, with Magic Hour as its provider, pointed at the fake Magic Hour. */
+const MH_PORT = PORT + 2;
+const FAKE_PORT = PORT + 1;
+const FAKE_TOKEN = "mhk_e2e_fake_token";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export default defineConfig({
@@ -33,14 +37,44 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "desktop", use: { viewport: { width: 1280, height: 860 } } },
-    { name: "phone", use: { ...devices["Pixel 7"], browserName: "chromium" }, grep: /@phone/ },
+    { name: "desktop", use: { viewport: { width: 1280, height: 860 } }, testIgnore: /magic-hour/ },
+    {
+      name: "phone",
+      use: { ...devices["Pixel 7"], browserName: "chromium" },
+      grep: /@phone/,
+      testIgnore: /magic-hour/,
+    },
+    {
+      name: "magic-hour",
+      use: { viewport: { width: 1280, height: 860 }, baseURL: `http://127.0.0.1:${MH_PORT}` },
+      testMatch: /magic-hour/,
+    },
   ],
-  webServer: {
-    command: `node_modules/.bin/tsx e2e/serve.ts ${PORT}`,
-    url: `http://127.0.0.1:${PORT}/api/health`,
-    timeout: 300_000,
-    reuseExistingServer: false,
-    env: { DATA_DIR: path.join(os.tmpdir(), `facefinder-e2e-${Date.now()}`), NEXT_TELEMETRY_DISABLED: "1" },
-  },
+  webServer: [
+    {
+      command: `node_modules/.bin/tsx e2e/serve.ts ${PORT}`,
+      url: `http://127.0.0.1:${PORT}/api/health`,
+      timeout: 300_000,
+      reuseExistingServer: false,
+      env: { DATA_DIR: path.join(os.tmpdir(), `facefinder-e2e-${Date.now()}`), NEXT_TELEMETRY_DISABLED: "1" },
+    },
+    {
+      command: `node_modules/.bin/tsx lib/testing/fake-magic-hour-cli.ts ${FAKE_PORT} ${FAKE_TOKEN}`,
+      port: FAKE_PORT,
+      reuseExistingServer: false,
+    },
+    {
+      // Started after the first one has built the app (servers start in order).
+      command: `node_modules/.bin/tsx e2e/serve.ts ${MH_PORT}`,
+      url: `http://127.0.0.1:${MH_PORT}/api/health`,
+      timeout: 300_000,
+      reuseExistingServer: false,
+      env: {
+        DATA_DIR: path.join(os.tmpdir(), `facefinder-e2e-mh-${Date.now()}`),
+        NEXT_TELEMETRY_DISABLED: "1",
+        MAGIC_HOUR_API_TOKEN: FAKE_TOKEN,
+        MAGIC_HOUR_BASE_URL: `http://127.0.0.1:${FAKE_PORT}`,
+      },
+    },
+  ],
 });

@@ -12,7 +12,7 @@ export default defineConfig({
   test: {
     include: ["**/*.test.ts"],
     globalSetup: ["./vitest.global-setup.ts"],
-    exclude: ["node_modules/**", ".next/**", "e2e/**", "scratch/**"],
+    exclude: ["node_modules/**", ".next/**", ".next-secret-scan/**", "e2e/**", "scratch/**"],
     // onnxruntime-node and sharp are native: separate processes are the safe isolation for them.
     pool: "forks",
     maxWorkers: 2,

@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from "next";
-import type { ReactNode } from "react";
+import { type ReactNode, Suspense } from "react";
+import { ProviderBadge } from "@/components/provider-badge";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -26,9 +27,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <a href="/" className="font-semibold tracking-tight">
               Face finder
             </a>
-            <span className="rounded-full bg-neutral-100 px-2.5 py-1 text-neutral-700 text-xs dark:bg-neutral-900 dark:text-neutral-300">
-              Local engine
-            </span>
+            <Suspense>
+              <ProviderBadge />
+            </Suspense>
           </div>
         </header>
         {children}

@@ -10,6 +10,7 @@ import { ConfidenceSlider } from "./confidence-slider";
 import { CopyLinkButton } from "./copy-link-button";
 import { FaceGallery } from "./face-gallery";
 import { PhotoWithBoxes } from "./photo-with-boxes";
+import { RerunNotice } from "./rerun-notice";
 
 const STATUS_TEXT = {
   queued: "Waiting to start…",
@@ -46,7 +47,7 @@ export function ResultView({ initial }: { initial: DetectionView }) {
 
   const faces = useMemo(() => facesAtConfidence(view.faces, confidence), [view.faces, confidence]);
   // Magic Hour reports no scores: its threshold applies when a detection runs, not afterwards.
-  const _scored = view.provider === "local";
+  const scored = view.provider === "local";
   const hidden = view.faces.length - faces.length;
   const done = view.status === "complete";
 
@@ -121,10 +122,13 @@ export function ResultView({ initial }: { initial: DetectionView }) {
           />
           <div className="flex flex-wrap items-center justify-between gap-3">
             <ConfidenceSlider value={confidence} onChange={setConfidence} />
-            <p className="text-neutral-600 text-sm dark:text-neutral-400">
-              Lower it to see less certain faces, raise it to keep only clear ones.
-            </p>
+            {scored && (
+              <p className="text-neutral-600 text-sm dark:text-neutral-400">
+                Lower it to see less certain faces, raise it to keep only clear ones.
+              </p>
+            )}
           </div>
+          {!scored && done && <RerunNotice id={view.id} confidence={confidence} ranAt={view.confidence} />}
           <section aria-label="Faces" className="min-h-40">
             {done && faces.length === 0 ? (
               <div className="rounded-2xl border border-neutral-200 border-dashed px-6 py-10 text-center dark:border-neutral-800">

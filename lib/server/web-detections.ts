@@ -89,3 +89,22 @@ export function detectionView(ctx: ServerContext, id: string): DetectionView | n
     provider: task.provider,
   };
 }
+
+/** A new detection of the same photo at another threshold: for providers whose faces carry no scores. */
+export function rerunDetection(ctx: ServerContext, id: string, confidence: number): { id: string } | null {
+  const task = ID_PATTERN.test(id) ? ctx.tasks.get(id) : undefined;
+  if (!task || task.owner !== WEB_OWNER || !task.inputKey) return null;
+  if (!(confidence >= 0 && confidence <= 1)) throw new ApiError(400, "confidence must be between 0 and 1");
+  const rerun = newId();
+  ctx.tasks.create({
+    id: rerun,
+    owner: WEB_OWNER,
+    source: task.source,
+    inputKey: task.inputKey,
+    kind: task.kind,
+    confidence,
+    provider: ctx.config.provider,
+  });
+  ctx.queue.enqueue(rerun);
+  return { id: rerun };
+}

@@ -25,6 +25,16 @@ function newestMtime(entry: string): number {
   );
 }
 
+/** A build into NEXT_DIST_DIR with extra environment, whatever its age (the secret-scan test). */
+export function productionBuild(env: Record<string, string>): void {
+  const result = spawnSync(NEXT, ["build"], {
+    cwd: ROOT,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`next build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
 export function ensureProductionBuild(): void {
   const buildId = path.join(ROOT, ".next/BUILD_ID");
   const built = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
