@@ -11,6 +11,7 @@ import { CopyLinkButton } from "./copy-link-button";
 import { FaceGallery } from "./face-gallery";
 import { PhotoWithBoxes } from "./photo-with-boxes";
 import { RerunNotice } from "./rerun-notice";
+import { VideoResult } from "./video-result";
 
 const STATUS_TEXT = {
   queued: "Waiting to start…",
@@ -50,12 +51,17 @@ export function ResultView({ initial }: { initial: DetectionView }) {
   const scored = view.provider === "local";
   const hidden = view.faces.length - faces.length;
   const done = view.status === "complete";
+  const isVideo = view.kind === "video";
 
   return (
     <div className="flex flex-col gap-6">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h1 className="font-semibold text-2xl tracking-tight" aria-live="polite">
-          {done ? `${faces.length} face${faces.length === 1 ? "" : "s"} found` : STATUS_TEXT[view.status]}
+          {done
+            ? isVideo
+              ? `${faces.length} ${faces.length === 1 ? "person" : "people"} found`
+              : `${faces.length} face${faces.length === 1 ? "" : "s"} found`
+            : `${STATUS_TEXT[view.status]}${isVideo && view.progress ? ` ${Math.round(view.progress * 100)}%` : ""}`}
         </h1>
         {done && (
           <div className="flex flex-wrap items-center gap-2">
@@ -110,6 +116,8 @@ export function ResultView({ initial }: { initial: DetectionView }) {
             Try another photo
           </Link>
         </div>
+      ) : isVideo ? (
+        <VideoResult view={view} people={faces} />
       ) : (
         <>
           <PhotoWithBoxes

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useState } from "react";
 import { type FileRejection, useDropzone } from "react-dropzone";
-import { ACCEPTED_IMAGE_TYPES, MAX_UPLOAD_MB } from "@/lib/api/upload-limits";
+import { ACCEPTED_IMAGE_TYPES, ACCEPTED_VIDEO_TYPES, MAX_UPLOAD_MB } from "@/lib/api/upload-limits";
 import { type UploadProgress, uploadForDetection } from "@/lib/client/upload";
 
 const SAMPLES = [
@@ -12,7 +12,8 @@ const SAMPLES = [
   { src: "/samples/stairs.jpg", label: "Five friends on stairs" },
 ];
 
-const EXTENSIONS = Object.values(ACCEPTED_IMAGE_TYPES)
+const ACCEPTED = { ...ACCEPTED_IMAGE_TYPES, ...ACCEPTED_VIDEO_TYPES };
+const EXTENSIONS = Object.values(ACCEPTED)
   .flat()
   .map((ext) => ext.slice(1).toUpperCase());
 
@@ -20,7 +21,7 @@ function explainRejection(rejection: FileRejection): string {
   const code = rejection.errors[0]?.code;
   if (code === "file-too-large") return `“${rejection.file.name}” is larger than ${MAX_UPLOAD_MB} MB.`;
   if (code === "file-invalid-type") {
-    return `“${rejection.file.name}” isn't a photo this app can read. Try a ${EXTENSIONS.slice(0, -1).join(", ")} or ${EXTENSIONS.at(-1)} file.`;
+    return `“${rejection.file.name}” isn't a photo or video this app can read. Try a ${EXTENSIONS.slice(0, -1).join(", ")} or ${EXTENSIONS.at(-1)} file.`;
   }
   return rejection.errors[0]?.message ?? "That file can't be used.";
 }
@@ -48,7 +49,7 @@ export function UploadPanel() {
   );
 
   const { getRootProps, getInputProps, isDragActive, open } = useDropzone({
-    accept: ACCEPTED_IMAGE_TYPES,
+    accept: ACCEPTED,
     maxSize: MAX_UPLOAD_MB * 1024 * 1024,
     multiple: false,
     noClick: true,

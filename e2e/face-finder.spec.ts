@@ -77,7 +77,9 @@ test("a file that isn't a photo is refused with an explanation, before any uploa
     if (request.method() === "POST") uploads++;
   });
   await uploadPhoto(page, textFile());
-  await expect(page.getByRole("alert").filter({ hasText: "isn't a photo this app can read" })).toBeVisible();
+  await expect(
+    page.getByRole("alert").filter({ hasText: "isn't a photo or video this app can read" }),
+  ).toBeVisible();
   expect(uploads).toBe(0);
   await expect(page).toHaveURL(/\/$/);
 });

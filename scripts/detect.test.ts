@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { packageFile } from "../lib/engine/models/package-file";
+import { makeVideo } from "../lib/testing/video-fixtures";
 
 const run = promisify(execFile);
 const tsx = path.resolve("node_modules/.bin/tsx");
@@ -47,6 +48,23 @@ describe("npm run detect", () => {
     const table = await detect(photo);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/1920×1398 {2}5 faces/);
+  });
+
+  it("prints a video's distinct people with their frames, times and appearances", async () => {
+    const clip = makeVideo([{ photo: 4, seconds: 2, move: "far" }]);
+    const { code, stdout } = await detect("--json", clip);
+    expect(code).toBe(0);
+    const line = JSON.parse(stdout.trim());
+    expect(line).toMatchObject({ file: clip, kind: "video", width: 1280, height: 720, duration: 2 });
+    expect(line.faces).toHaveLength(4);
+    expect(Object.keys(line.faces[0]).sort()).toEqual([
+      "appearances",
+      "box",
+      "frame",
+      "landmarks",
+      "score",
+      "time",
+    ]);
   });
 
   it("rejects bad arguments with usage and exit code 2", async () => {

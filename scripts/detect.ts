@@ -4,17 +4,21 @@
  * One line per file. With --json each line is {"file","width","height","faces":[{"box","score","landmarks"}]}, or
  * {"file","error"} for a file that can't be read; the exit code is 1 if any file failed.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { FaceEmbedder } from "../lib/engine/face-embedding";
 import {
   aboveConfidence,
   createFaceEngine,
   DEFAULT_CONFIDENCE,
   type ImageDetection,
 } from "../lib/engine/face-engine";
+import { InferencePool } from "../lib/engine/inference/inference-pool";
 import { DETECTOR_NAMES } from "../lib/engine/models";
+import { DEFAULT_VIDEO_OPTIONS, detectVideo } from "../lib/engine/video/detect-video";
+import { sniffVideo } from "../lib/engine/video/sniff-video";
 
 const USAGE =
   "usage: npm run --silent detect -- [--confidence 0.5] [--json] [--crops DIR] [--detector blazeface|rfb320] [--single] FILE...";
@@ -110,11 +114,67 @@ function explain(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A video: the distinct people, one line per file like a photo's, with kind, duration and appearances. */
+async function detectVideoFile(file: string, crops: string | undefined): Promise<string> {
+  embedder ??= new FaceEmbedder(new InferencePool({ workers: 1, threadsPerWorker: 1 }));
+  const result = await detectVideo(
+    file,
+    { engine, embedder },
+    { ...DEFAULT_VIDEO_OPTIONS, confidence: args.confidence },
+  );
+  if (crops !== undefined) {
+    await mkdir(crops, { recursive: true });
+    const name = path.parse(file).name;
+    await Promise.all(
+      result.persons.map((p) => writeFile(path.join(crops, `${name}-${p.frame}-${p.index}.png`), p.crop)),
+    );
+  }
+  if (!args.json) {
+    return [
+      `${file}  ${result.width}×${result.height}  ${result.duration.toFixed(1)} s  ${result.persons.length} people`,
+      ...result.persons.map(
+        (p, i) =>
+          `  ${String(i).padStart(3)}  frame ${p.frame}  at ${p.time.toFixed(2)} s  score ${p.score.toFixed(3)}  on screen ${p.appearances.map((a) => `${a.start}–${a.end} s`).join(", ")}`,
+      ),
+    ].join("\n");
+  }
+  return JSON.stringify({
+    file,
+    kind: "video",
+    width: result.width,
+    height: result.height,
+    duration: result.duration,
+    faces: result.persons.map((p) => ({
+      box: { x: round(p.box.x), y: round(p.box.y), width: round(p.box.width), height: round(p.box.height) },
+      score: Math.round(p.score * 1000) / 1000,
+      landmarks: p.landmarks.map(([x, y]) => [round(x), round(y)]),
+      frame: p.frame,
+      time: p.time,
+      appearances: p.appearances,
+    })),
+  });
+}
+
+async function head(file: string): Promise<Uint8Array> {
+  const handle = await open(file, "r");
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(64), 0, 64, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
 const args = parse();
 const engine = createFaceEngine({ detector: args.detector, tiled: !args.single });
+let embedder: FaceEmbedder | undefined;
 let failed = 0;
 for (const file of args.files) {
   try {
+    if (sniffVideo(await head(file))) {
+      console.log(await detectVideoFile(file, args.crops));
+      continue;
+    }
     const result = await engine.detectImage(await readFile(file), { crops: args.crops !== undefined });
     if (args.crops !== undefined) await writeCrops(args.crops, file, result, args.confidence);
     console.log(

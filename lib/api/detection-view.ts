@@ -15,6 +15,9 @@ export const FaceView = z.object({
   score: z.nullable(z.number()),
   box: z.nullable(z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })),
   landmarks: z.array(z.tuple([z.number(), z.number()])),
+  /** Videos: when the best shot was taken, and when this person is on screen (seconds). */
+  time: z.nullable(z.number()),
+  appearances: z.array(z.object({ start: z.number(), end: z.number() })),
 });
 export type FaceView = z.infer<typeof FaceView>;
 
@@ -24,6 +27,9 @@ export const DetectionView = z.object({
   kind: z.enum(["image", "video"]),
   width: z.nullable(z.number()),
   height: z.nullable(z.number()),
+  duration: z.nullable(z.number()),
+  progress: z.nullable(z.number()),
+  videoUrl: z.nullable(z.string()),
   confidence: z.number(),
   error: z.nullable(z.string()),
   previewUrl: z.nullable(z.string()),

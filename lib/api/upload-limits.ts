@@ -10,4 +10,10 @@ export const ACCEPTED_IMAGE_TYPES: Record<string, string[]> = {
   "image/tiff": [".tiff", ".tif"],
   "image/bmp": [".bmp"],
 };
+
+export const ACCEPTED_VIDEO_TYPES: Record<string, string[]> = {
+  "video/mp4": [".mp4", ".m4v"],
+  "video/quicktime": [".mov"],
+  "video/webm": [".webm"],
+};
 export const MAX_UPLOAD_MB = 200;

@@ -7,6 +7,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageFile } from "../engine/models/package-file";
 import { type RunningServer, startServer } from "../testing/next-server";
+import { makeVideo } from "../testing/video-fixtures";
 import { uploadSigner } from "./upload-signing";
 
 /**
@@ -129,6 +130,49 @@ describe("Magic Hour SDK against this server", () => {
     expect(items.items[0]?.filePath).toMatch(/^api-assets\/[\w-]{22}\/input\.png$/);
     expect(items.items[1]?.filePath).toMatch(/\.mp4$/);
     expect(new Date(items.items[0]?.expiresAt ?? "").getTime()).toBeGreaterThan(Date.now());
+  });
+});
+
+describe("videos", () => {
+  it("generate() on an mp4 returns one face per distinct person, named <frame>-<index>.png", async () => {
+    const clip = makeVideo([
+      { photo: 5, seconds: 2, move: "zoom" },
+      { photo: 3, seconds: 2, move: "pan" },
+    ]);
+    const result = await client.v1.faceDetection.generate(
+      { assets: { targetFilePath: clip }, confidenceScore: 0.5 },
+      { downloadOutputs: false },
+    );
+    expect(result.status).toBe("complete");
+    // sample5 has 5 people; the pan over sample3 shows 2 of its 3.
+    expect(result.faces.length).toBe(7);
+    const names = result.faces.map((f) => path.basename(f.path));
+    names.forEach((name, index) => expect(name).toMatch(new RegExp(`^\\d+-${index}\\.png$`)));
+    const raw = (await (await api(`/v1/face-detection/${result.id}`)).json()) as {
+      kind: string;
+      duration: number;
+      progress: number;
+      faces: Array<{ frame: number; time: number; appearances: Array<{ start: number; end: number }> }>;
+    };
+    expect(raw).toMatchObject({ kind: "video", duration: 4, progress: 1 });
+    for (const face of raw.faces) {
+      expect(face.appearances.length).toBeGreaterThan(0);
+      expect(face.time).toBeGreaterThanOrEqual(face.appearances[0]?.start ?? 0);
+    }
+  });
+
+  it("a broken video ends in error with a reason", async () => {
+    const { upload_url, file_path } = await uploadUrl("mp4", "video");
+    const bytes = await readFile(makeVideo([{ photo: 2, seconds: 1, move: "far" }]));
+    // A valid header with the rest cut off.
+    expect((await fetch(upload_url, { method: "PUT", body: bytes.subarray(0, 1500) })).status).toBe(200);
+    const created = await api("/v1/face-detection", {
+      method: "POST",
+      body: json({ assets: { target_file_path: file_path } }),
+    });
+    const task = await waitForTask(((await created.json()) as { id: string }).id);
+    expect(task.status).toBe("error");
+    expect(task.error?.message).toMatch(/damaged|not a video/);
   });
 });
 

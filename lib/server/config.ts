@@ -28,6 +28,7 @@ const ConfigSchema = z.object({
   URL_DOWNLOAD_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   DETECTION_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(50_000_000),
+  MAX_VIDEO_SECONDS: z.coerce.number().positive().default(600),
   FACE_DETECTION_PROVIDER: z.enum(["local", "magic-hour"]).optional(),
   MAGIC_HOUR_API_TOKEN: z.string().min(1).optional(),
   MAGIC_HOUR_BASE_URL: z.url().default("https://api.magichour.ai"),
@@ -42,6 +43,7 @@ export type ServerConfig = {
   urlDownloadTimeoutMs: number;
   detectionConcurrency: number;
   maxImagePixels: number;
+  maxVideoSeconds: number;
   /** Who detects: this server's engine, or Magic Hour's API (then `magicHour` holds how to reach it). */
   provider: "local" | "magic-hour";
   magicHour: { token: string; baseUrl: string } | null;
@@ -70,6 +72,7 @@ export function parseConfig(env: Record<string, string | undefined>): ServerConf
     urlDownloadTimeoutMs: c.URL_DOWNLOAD_TIMEOUT_SECONDS * 1000,
     detectionConcurrency: c.DETECTION_CONCURRENCY,
     maxImagePixels: c.MAX_IMAGE_PIXELS,
+    maxVideoSeconds: c.MAX_VIDEO_SECONDS,
     provider,
     magicHour:
       provider === "magic-hour" && c.MAGIC_HOUR_API_TOKEN

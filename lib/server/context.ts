@@ -1,6 +1,8 @@
 import "server-only";
 import path from "node:path";
+import { FaceEmbedder } from "../engine/face-embedding";
 import { createFaceEngine, type FaceEngine } from "../engine/face-engine";
+import { InferencePool } from "../engine/inference/inference-pool";
 import { parseConfig, type ServerConfig } from "./config";
 import { type Db, openDatabase } from "./database";
 import { DetectionQueue } from "./detection-queue";
@@ -32,11 +34,15 @@ export function createServerContext(config: ServerConfig): ServerContext {
   const uploads = sqliteUploadStore(db);
   const storage = localFileStorage(path.join(config.dataDir, "files"));
   const engine = createFaceEngine({ maxPixels: config.maxImagePixels });
+  // Embeddings (video) get their own single worker, so they never queue behind a photo's detection passes.
+  const embeddingPool = new InferencePool({ workers: 1, threadsPerWorker: 1 });
   const runTask = detectionRunner(tasks, {
     local: localRunner({
       tasks,
       storage,
       engine,
+      embedder: new FaceEmbedder(embeddingPool),
+      maxVideoSeconds: config.maxVideoSeconds,
       maxDownloadBytes: config.maxUploadBytes,
       downloadTimeoutMs: config.urlDownloadTimeoutMs,
     }),
@@ -64,6 +70,7 @@ export function createServerContext(config: ServerConfig): ServerContext {
     async close() {
       await queue.idle();
       await engine.close();
+      await embeddingPool.close();
       db.close();
     },
   };

@@ -70,6 +70,12 @@ const MIGRATIONS: string[] = [
   DROP TABLE faces;
   ALTER TABLE faces_v2 RENAME TO faces;
   `,
+  // Video: a running task's progress, the video's length, and per face (per person) when they appear.
+  `
+  ALTER TABLE tasks ADD COLUMN progress REAL;
+  ALTER TABLE tasks ADD COLUMN duration REAL;
+  ALTER TABLE faces ADD COLUMN extra TEXT;
+  `,
 ];
 
 export function openDatabase(file: string): Db {

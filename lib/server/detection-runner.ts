@@ -1,4 +1,5 @@
 import { ImageDecodeError } from "../engine/image/decode-image";
+import { VideoError } from "../engine/video/ffmpeg";
 import { UpstreamError } from "./magic-hour/upstream-error";
 import { RemoteFileError } from "./remote-file";
 import type { TaskRecord, TaskStore } from "./task-store";
@@ -6,15 +7,10 @@ import type { TaskRecord, TaskStore } from "./task-store";
 type Run = (task: TaskRecord) => Promise<void>;
 
 /** Errors whose message is written for users; anything else is logged and reported generically. */
-function userMessage(error: unknown): string {
-  if (
-    error instanceof ImageDecodeError ||
-    error instanceof RemoteFileError ||
-    error instanceof UpstreamError
-  ) {
-    return error.message;
-  }
-  return "Face detection failed";
+const USER_FACING = [ImageDecodeError, RemoteFileError, UpstreamError, VideoError];
+
+function isUserFacing(error: unknown): error is Error {
+  return USER_FACING.some((type) => error instanceof type);
 }
 
 /**
@@ -34,10 +30,8 @@ export function detectionRunner(tasks: TaskStore, runners: { local: Run; "magic-
     } catch (error) {
       if (error instanceof UpstreamError)
         console.error(`[detect] task ${taskId}: ${error.problem}: ${error.detail}`);
-      else if (!(error instanceof ImageDecodeError || error instanceof RemoteFileError)) {
-        console.error(`[detect] task ${taskId} failed:`, error);
-      }
-      tasks.fail(taskId, userMessage(error));
+      else if (!isUserFacing(error)) console.error(`[detect] task ${taskId} failed:`, error);
+      tasks.fail(taskId, isUserFacing(error) ? error.message : "Face detection failed");
     }
   };
 }

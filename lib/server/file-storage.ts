@@ -14,7 +14,10 @@ export interface FileStorage {
   tempFile(key: string): Promise<string>;
   commit(tempPath: string, key: string): Promise<void>;
   write(key: string, bytes: Buffer): Promise<void>;
-  open(key: string): Promise<{ stream: ReadStream; size: number } | null>;
+  open(
+    key: string,
+    range?: { start: number; end: number },
+  ): Promise<{ stream: ReadStream; size: number } | null>;
   remove(key: string): Promise<void>;
 }
 
@@ -48,13 +51,13 @@ export function localFileStorage(root: string): FileStorage {
       await writeFile(temp, bytes);
       await rename(temp, resolve(key));
     },
-    async open(key) {
+    async open(key, range) {
       if (!isValidKey(key)) return null;
       const file = resolve(key);
       try {
         const info = await stat(file);
         if (!info.isFile()) return null;
-        return { stream: createReadStream(file), size: info.size };
+        return { stream: createReadStream(file, range), size: info.size };
       } catch {
         return null;
       }

@@ -22,6 +22,9 @@ export interface TaskRecord {
   confidence: number;
   width: number | null;
   height: number | null;
+  /** Videos: length in seconds, and how far detection has got (0..1) while it runs. */
+  duration: number | null;
+  progress: number | null;
   error: string | null;
   createdAt: number;
   startedAt: number | null;
@@ -37,6 +40,9 @@ export interface FaceRecord {
   score: number | null;
   box: Box | null;
   landmarks: Point[];
+  /** Videos: the best shot's time, and the time ranges in which this person is on screen. */
+  time?: number;
+  appearances?: Array<{ start: number; end: number }>;
 }
 
 export type NewTask = Pick<
@@ -54,7 +60,10 @@ export interface TaskStore {
   setInput(id: string, inputKey: string): void;
   setRemoteId(id: string, remoteId: string): void;
   addFace(id: string, face: FaceRecord): void;
-  complete(id: string, size: { width: number; height: number }): void;
+  /** Put a face in place of the one with the same index (a video person whose best shot changed). */
+  replaceFace(id: string, face: FaceRecord): void;
+  setProgress(id: string, fraction: number): void;
+  complete(id: string, size: { width: number; height: number; duration?: number }): void;
   fail(id: string, message: string): void;
   /** After a restart: tasks that were rendering go back to the queue, and all queued ids in arrival order. */
   recoverQueued(): string[];
@@ -72,6 +81,8 @@ interface TaskRow {
   confidence: number;
   width: number | null;
   height: number | null;
+  duration: number | null;
+  progress: number | null;
   error: string | null;
   created_at: number;
   started_at: number | null;
@@ -85,6 +96,7 @@ interface FaceRow {
   score: number | null;
   box: string | null;
   landmarks: string;
+  extra: string | null;
 }
 
 function toTask(row: TaskRow): TaskRecord {
@@ -100,6 +112,8 @@ function toTask(row: TaskRow): TaskRecord {
     confidence: row.confidence,
     width: row.width,
     height: row.height,
+    duration: row.duration,
+    progress: row.progress,
     error: row.error,
     createdAt: row.created_at,
     startedAt: row.started_at,
@@ -115,7 +129,7 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
   );
   const selectTask = db.prepare<[string], TaskRow>("SELECT * FROM tasks WHERE id = ?");
   const selectFaces = db.prepare<[string, number], FaceRow>(
-    `SELECT frame, idx, path, score, box, landmarks FROM faces
+    `SELECT frame, idx, path, score, box, landmarks, extra FROM faces
      WHERE task_id = ? AND (score IS NULL OR score >= ?) ORDER BY frame, idx`,
   );
   const updateRendering = db.prepare(
@@ -124,11 +138,13 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
   const updateInput = db.prepare("UPDATE tasks SET input_key = ? WHERE id = ?");
   const updateRemoteId = db.prepare("UPDATE tasks SET remote_id = ? WHERE id = ?");
   const insertFace = db.prepare(
-    `INSERT OR REPLACE INTO faces (task_id, frame, idx, path, score, box, landmarks)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR REPLACE INTO faces (task_id, frame, idx, path, score, box, landmarks, extra)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const deleteFaceIndex = db.prepare("DELETE FROM faces WHERE task_id = ? AND idx = ?");
+  const updateProgress = db.prepare("UPDATE tasks SET progress = ? WHERE id = ?");
   const updateComplete = db.prepare(
-    "UPDATE tasks SET status = 'complete', width = ?, height = ?, finished_at = ? WHERE id = ?",
+    "UPDATE tasks SET status = 'complete', width = ?, height = ?, duration = ?, progress = 1, finished_at = ? WHERE id = ?",
   );
   const updateError = db.prepare(
     "UPDATE tasks SET status = 'error', error = ?, finished_at = ? WHERE id = ?",
@@ -160,6 +176,7 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
         score: row.score,
         box: row.box === null ? null : (JSON.parse(row.box) as Box),
         landmarks: JSON.parse(row.landmarks) as Point[],
+        ...(row.extra ? (JSON.parse(row.extra) as Pick<FaceRecord, "time" | "appearances">) : {}),
       }));
     },
     markRendering(id) {
@@ -172,18 +189,17 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
       updateRemoteId.run(remoteId, id);
     },
     addFace(id, face) {
-      insertFace.run(
-        id,
-        face.frame,
-        face.index,
-        face.path,
-        face.score,
-        face.box === null ? null : JSON.stringify(face.box),
-        JSON.stringify(face.landmarks),
-      );
+      insertFace.run(...faceColumns(id, face));
+    },
+    replaceFace: db.transaction((id: string, face: FaceRecord) => {
+      deleteFaceIndex.run(id, face.index);
+      insertFace.run(...faceColumns(id, face));
+    }),
+    setProgress(id, fraction) {
+      updateProgress.run(fraction, id);
     },
     complete(id, size) {
-      updateComplete.run(size.width, size.height, now(), id);
+      updateComplete.run(size.width, size.height, size.duration ?? null, now(), id);
     },
     fail(id, message) {
       updateError.run(message, now(), id);
@@ -195,4 +211,17 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
       return selectQueued.all().map((row) => row.id);
     }),
   };
+}
+
+function faceColumns(taskId: string, face: FaceRecord) {
+  return [
+    taskId,
+    face.frame,
+    face.index,
+    face.path,
+    face.score,
+    face.box === null ? null : JSON.stringify(face.box),
+    JSON.stringify(face.landmarks),
+    face.appearances ? JSON.stringify({ time: face.time, appearances: face.appearances }) : null,
+  ] as const;
 }

@@ -39,18 +39,19 @@ export async function acceptWebUpload(request: Request, ctx: ServerContext): Pro
     if (size === 0) throw new ApiError(400, "The file is empty");
     const head = await readHead(temp);
     const format = sniffImageFormat(head);
-    if (!format) {
-      if (sniffVideo(head)) throw new ApiError(415, "Videos can't be analysed yet: please choose a photo");
-      throw new ApiError(415, `${UNSUPPORTED_FORMAT_MESSAGE}.`);
+    const container = format ? null : sniffVideo(head);
+    if (!format && !container) {
+      throw new ApiError(415, `${UNSUPPORTED_FORMAT_MESSAGE}; videos: mp4, m4v, mov, webm.`);
     }
-    const inputKey = `api-assets/${id}/input.${EXTENSION[format]}`;
+    const extension = format ? EXTENSION[format] : (container as string);
+    const inputKey = `api-assets/${id}/input.${extension}`;
     await ctx.storage.commit(temp, inputKey);
     ctx.tasks.create({
       id,
       owner: WEB_OWNER,
       source: inputKey,
       inputKey,
-      kind: "image",
+      kind: format ? "image" : "video",
       confidence,
       provider: ctx.config.provider,
     });
@@ -73,6 +74,9 @@ export function detectionView(ctx: ServerContext, id: string): DetectionView | n
     kind: task.kind,
     width: task.width,
     height: task.height,
+    duration: task.duration,
+    progress: task.progress,
+    videoUrl: task.kind === "video" && task.inputKey ? `/${task.inputKey}` : null,
     confidence: task.confidence,
     error: task.status === "error" ? (task.error ?? "Face detection failed") : null,
     previewUrl: done ? `/api-assets/${id}/preview.jpg` : null,
@@ -84,6 +88,8 @@ export function detectionView(ctx: ServerContext, id: string): DetectionView | n
       score: face.score,
       box: face.box,
       landmarks: face.landmarks,
+      time: face.time ?? null,
+      appearances: face.appearances ?? [],
     })),
     createdAt: new Date(task.createdAt).toISOString(),
     provider: task.provider,

@@ -16,6 +16,7 @@ export async function serveAsset(
   id: string,
   file: string,
   method: "GET" | "HEAD",
+  range: string | null = null,
 ): Promise<Response> {
   const key = `api-assets/${id}/${file}`;
   if (!isValidKey(key) || file.endsWith(".part")) throw notFound();
@@ -29,9 +30,31 @@ export async function serveAsset(
     "X-Content-Type-Options": "nosniff",
     "Content-Disposition": "inline",
   };
+  // Byte ranges, so that a browser can seek in a video without downloading all of it.
+  const wanted = /^bytes=(\d*)-(\d*)$/.exec(range ?? "");
+  if (wanted && method === "GET" && (wanted[1] || wanted[2])) {
+    found.stream.destroy();
+    const start = wanted[1] ? Number(wanted[1]) : Math.max(0, found.size - Number(wanted[2]));
+    const end = wanted[1] && wanted[2] ? Math.min(Number(wanted[2]), found.size - 1) : found.size - 1;
+    if (start > end || start >= found.size) {
+      return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${found.size}` } });
+    }
+    const part = await ctx.storage.open(key, { start, end });
+    if (!part) throw notFound();
+    return new Response(Readable.toWeb(part.stream) as ReadableStream, {
+      status: 206,
+      headers: {
+        ...headers,
+        "Content-Length": String(end - start + 1),
+        "Content-Range": `bytes ${start}-${end}/${found.size}`,
+      },
+    });
+  }
   if (method === "HEAD") {
     found.stream.destroy();
-    return new Response(null, { headers });
+    return new Response(null, { headers: { ...headers, "Accept-Ranges": "bytes" } });
   }
-  return new Response(Readable.toWeb(found.stream) as ReadableStream, { headers });
+  return new Response(Readable.toWeb(found.stream) as ReadableStream, {
+    headers: { ...headers, "Accept-Ranges": "bytes" },
+  });
 }

@@ -8,8 +8,6 @@ import { ALL_EXTENSIONS, kindOfExtension, type MediaKind } from "../media";
 import { publicOrigin, readJson } from "../request-body";
 import type { FaceRecord, TaskRecord } from "../task-store";
 
-const VIDEO_NOT_YET = "Face detection in videos is not available on this server yet";
-
 /** POST /v1/face-detection: queue a detection on an uploaded file or a URL. */
 export async function createFaceDetection(request: Request, ctx: ServerContext): Promise<Response> {
   const owner = authenticate(request, ctx.config.apiKeys);
@@ -27,7 +25,6 @@ export async function createFaceDetection(request: Request, ctx: ServerContext):
     kind = upload.kind;
     inputKey = upload.filePath;
   }
-  if (kind === "video") throw new ApiError(422, VIDEO_NOT_YET);
   ctx.tasks.create({ id, owner, source: target, inputKey, kind, confidence, provider: ctx.config.provider });
   ctx.queue.enqueue(id);
   return Response.json({ id, credits_charged: 0 });
@@ -74,6 +71,7 @@ export function presentTask(task: TaskRecord, faces: FaceRecord[], origin: strin
       path: face.path,
       url: `${origin}/${face.path}`,
       frame: face.frame,
+      ...(face.appearances ? { time: face.time, appearances: face.appearances } : {}),
       // Magic Hour reports no score or box: the fields are left out rather than invented.
       ...(face.score === null ? {} : { score: Math.round(face.score * 1000) / 1000 }),
       ...(face.box === null
@@ -93,6 +91,7 @@ export function presentTask(task: TaskRecord, faces: FaceRecord[], origin: strin
     confidence_score: task.confidence,
     width: task.width,
     height: task.height,
+    ...(task.kind === "video" ? { duration: task.duration, progress: task.progress ?? 0 } : {}),
     ...(task.status === "error" ? { error: { message: task.error ?? "Face detection failed" } } : {}),
   };
 }

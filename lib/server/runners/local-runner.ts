@@ -1,6 +1,9 @@
 import { readFile } from "node:fs/promises";
+import type { FaceEmbedder } from "../../engine/face-embedding";
 import { aboveConfidence, type FaceEngine } from "../../engine/face-engine";
 import type { FaceWithCrop } from "../../engine/types";
+import { DEFAULT_VIDEO_OPTIONS, detectVideo, type VideoPerson } from "../../engine/video/detect-video";
+import { posterJpeg } from "../../engine/video/ffmpeg";
 import type { FileStorage } from "../file-storage";
 import { ALL_EXTENSIONS } from "../media";
 import { downloadRemoteFile } from "../remote-file";
@@ -11,8 +14,10 @@ export interface LocalRunnerDeps {
   tasks: TaskStore;
   storage: FileStorage;
   engine: FaceEngine;
+  embedder: FaceEmbedder;
   maxDownloadBytes: number;
   downloadTimeoutMs: number;
+  maxVideoSeconds: number;
 }
 
 /**
@@ -23,6 +28,7 @@ export function localRunner(deps: LocalRunnerDeps): (task: TaskRecord) => Promis
   const { tasks, storage, engine } = deps;
   return async (task) => {
     const inputKey = task.inputKey ?? (await download(task.id, task.source, deps));
+    if (task.kind === "video") return runVideo(task, inputKey, deps);
     const result = await engine.detectImage(await readFile(storage.pathFor(inputKey)), { preview: true });
     // Faces the client asked for come first and are numbered 0..n-1 left to right, as Magic Hour numbers them;
     // weaker candidates follow, kept for clients that lower the threshold later.
@@ -65,4 +71,60 @@ async function download(taskId: string, url: string, deps: LocalRunnerDeps): Pro
   await storage.commit(temp, key);
   tasks.setInput(taskId, key);
   return key;
+}
+
+/**
+ * A video: people are recorded as they are confirmed (and their crop replaced when a better shot of them turns up),
+ * progress as frames are analysed, so a client polling the task sees people arrive.
+ */
+async function runVideo(task: TaskRecord, inputKey: string, deps: LocalRunnerDeps): Promise<void> {
+  const { tasks, storage } = deps;
+  const file = storage.pathFor(inputKey);
+  let lastProgress = 0;
+  const crops = new Map<number, Buffer>();
+  const result = await detectVideo(
+    file,
+    { engine: deps.engine, embedder: deps.embedder },
+    {
+      ...DEFAULT_VIDEO_OPTIONS,
+      maxDurationSeconds: deps.maxVideoSeconds,
+      confidence: task.confidence,
+      onProgress: (fraction) => {
+        // A database write per whole percent is plenty for a progress bar.
+        if (fraction - lastProgress >= 0.01) {
+          lastProgress = fraction;
+          tasks.setProgress(task.id, fraction);
+        }
+      },
+      onPerson: async (person) => {
+        crops.set(person.index, person.crop);
+        await recordPerson(task.id, person, deps);
+      },
+    },
+  );
+  // Final boxes are in the video's own pixels; the best shots may have changed since they were first reported.
+  for (const person of result.persons) await recordPerson(task.id, person, deps);
+  const poster = await posterJpeg(file, result.persons[0]?.time ?? 0);
+  await storage.write(`api-assets/${task.id}/preview.jpg`, poster);
+  const card = await shareCard(
+    result.persons.map((p) => p.crop),
+    poster,
+  );
+  await storage.write(`api-assets/${task.id}/share.jpg`, card);
+  tasks.complete(task.id, { width: result.width, height: result.height, duration: result.duration });
+}
+
+async function recordPerson(taskId: string, person: VideoPerson, deps: LocalRunnerDeps): Promise<void> {
+  const path = `api-assets/${taskId}/${person.frame}-${person.index}.png`;
+  await deps.storage.write(path, person.crop);
+  deps.tasks.replaceFace(taskId, {
+    frame: person.frame,
+    index: person.index,
+    path,
+    score: person.score,
+    box: person.box,
+    landmarks: person.landmarks,
+    time: person.time,
+    appearances: person.appearances,
+  });
 }

@@ -4,9 +4,9 @@ import { serveAsset } from "@/lib/server/handlers/assets";
 
 type Params = { params: Promise<{ id: string; file: string }> };
 
-export const GET = handle(async (_request: Request, { params }: Params) => {
+export const GET = handle(async (request: Request, { params }: Params) => {
   const { id, file } = await params;
-  return serveAsset(serverContext(), id, file, "GET");
+  return serveAsset(serverContext(), id, file, "GET", request.headers.get("range"));
 });
 
 export const HEAD = handle(async (_request: Request, { params }: Params) => {
