@@ -44,7 +44,7 @@ export function VideoResult({ view, people }: { view: DetectionView; people: Fac
         )}
       </div>
       {duration > 0 && (
-        <div aria-label={selected ? `Where person ${people.indexOf(selected) + 1} appears` : "Timeline"}>
+        <section aria-label={selected ? `Where person ${people.indexOf(selected) + 1} appears` : "Timeline"}>
           <div className="relative h-3 rounded-full bg-neutral-200 dark:bg-neutral-800">
             {(selected ? [selected] : people).flatMap((person) =>
               person.appearances.map((a) => (
@@ -63,7 +63,7 @@ export function VideoResult({ view, people }: { view: DetectionView; people: Fac
             <span>0:00</span>
             <span>{clock(duration)}</span>
           </div>
-        </div>
+        </section>
       )}
       <ul className="grid grid-cols-[repeat(auto-fill,minmax(7.5rem,1fr))] gap-3">
         {people.map((person, position) => (

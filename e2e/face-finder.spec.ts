@@ -1,4 +1,5 @@
 import { expect, type Page, test } from "@playwright/test";
+import { makeVideo } from "../lib/testing/video-fixtures";
 import { photoPath, textFile, truncatedJpeg } from "./fixtures";
 
 async function uploadPhoto(page: Page, file: string | Parameters<Page["setInputFiles"]>[1]) {
@@ -107,4 +108,23 @@ test("the home page's first-load JavaScript stays under 150 kB gzipped", async (
   console.log(`home page first-load JS: ${(total / 1024).toFixed(1)} kB gzipped in ${sizes.length} files`);
   expect(total).toBeGreaterThan(0);
   expect(total).toBeLessThan(150 * 1024);
+});
+
+test("a video shows its people, and choosing one jumps to where they appear", async ({ page }) => {
+  const clip = makeVideo([
+    { photo: 4, seconds: 2, move: "far" },
+    { photo: 6, seconds: 2, move: "zoom" },
+  ]);
+  await uploadPhoto(page, clip);
+  await expect(page.getByRole("heading", { name: "8 people found" })).toBeVisible({ timeout: 45_000 });
+  const video = page.getByLabel("The analysed video");
+  await expect(video).toBeVisible();
+  const people = page.getByRole("button", { name: /^Person \d+/ });
+  await expect(people).toHaveCount(8);
+  await people.nth(6).click();
+  await expect(people.nth(6)).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByRole("region", { name: "Where person 7 appears" })).toBeVisible();
+  await expect
+    .poll(() => video.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 10_000 })
+    .toBeGreaterThanOrEqual(1.9);
 });

@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import { chromium, devices } from "@playwright/test";
 import { packageFile } from "../lib/engine/models/package-file";
 import { ensureProductionBuild, startServer } from "../lib/testing/next-server";
+import { makeVideo } from "../lib/testing/video-fixtures";
 
 const OUT = "docs/screenshots";
 mkdirSync(OUT, { recursive: true });
@@ -34,13 +35,24 @@ try {
   await desktop.screenshot({ path: `${OUT}/result-desktop.png`, fullPage: true });
   const resultUrl = desktop.url();
 
+  const clip = makeVideo([
+    { photo: 4, seconds: 2, move: "far" },
+    { photo: 6, seconds: 2, move: "zoom" },
+  ]);
+  await desktop.goto(`${server.origin}/`);
+  await desktop.getByLabel("Photo file").setInputFiles(clip);
+  await desktop.getByRole("heading", { name: /people found/ }).waitFor({ timeout: 60_000 });
+  await desktop.getByRole("button", { name: /^Person 6/ }).click();
+  await desktop.waitForTimeout(1500);
+  await desktop.screenshot({ path: `${OUT}/video-result-desktop.png`, fullPage: true });
+
   const phone = await browser.newPage({ ...devices["Pixel 7"] });
   await phone.goto(`${server.origin}/`);
   await phone.screenshot({ path: `${OUT}/home-phone.png` });
   await phone.goto(resultUrl);
   await phone.waitForLoadState("networkidle");
   await phone.screenshot({ path: `${OUT}/result-phone.png`, fullPage: true });
-  console.log(`wrote ${OUT}/{home,result}-{desktop,phone}.png`);
+  console.log(`wrote ${OUT}/{home,result}-{desktop,phone}.png and ${OUT}/video-result-desktop.png`);
 } finally {
   await browser.close();
   await server.stop();

@@ -46,11 +46,13 @@ export function isTerminal(status: TaskStatus): boolean {
 }
 
 /**
- * The faces a viewer sees at a confidence, left to right. Faces without a score (Magic Hour's) are always shown:
- * their threshold was applied upstream, when the detection ran.
+ * The faces a viewer sees at a confidence: a photo's left to right, a video's people in order of appearance. Faces
+ * without a score (Magic Hour's) are always shown: their threshold was applied upstream, when the detection ran.
  */
 export function facesAtConfidence(faces: readonly FaceView[], confidence: number): FaceView[] {
   return faces
     .filter((face) => face.score === null || face.score >= confidence)
-    .sort((a, b) => (a.box && b.box ? a.box.x - b.box.x : a.index - b.index));
+    .sort((a, b) =>
+      a.box && b.box && a.time === null && b.time === null ? a.box.x - b.box.x : a.index - b.index,
+    );
 }

@@ -147,7 +147,7 @@ describe("videos", () => {
     // sample5 has 5 people; the pan over sample3 shows 2 of its 3.
     expect(result.faces.length).toBe(7);
     const names = result.faces.map((f) => path.basename(f.path));
-    names.forEach((name, index) => expect(name).toMatch(new RegExp(`^\\d+-${index}\\.png$`)));
+    for (const [index, name] of names.entries()) expect(name).toMatch(new RegExp(`^\\d+-${index}\\.png$`));
     const raw = (await (await api(`/v1/face-detection/${result.id}`)).json()) as {
       kind: string;
       duration: number;
