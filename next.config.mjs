@@ -14,6 +14,27 @@ const nextConfig = {
   poweredByHeader: false,
   // The build checks the app's own code; tests, scripts and eval are checked by \`npm run typecheck\`.
   typescript: { tsconfigPath: "tsconfig.build.json" },
+  async headers() {
+    return [
+      {
+        source: "/:path*",
+        headers: [
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+          { key: "X-Frame-Options", value: "DENY" },
+          { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=()" },
+          { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
+        ],
+      },
+      {
+        // Everything that isn't a page (pages get a nonce-based policy from proxy.ts): nothing may run or frame it.
+        source: "/:prefix(api|api-assets|uploads|v1)/:path*",
+        headers: [
+          { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'; sandbox" },
+        ],
+      },
+    ];
+  },
 };
 
 export default nextConfig;

@@ -56,7 +56,11 @@ export default defineConfig({
       url: `http://127.0.0.1:${PORT}/api/health`,
       timeout: 300_000,
       reuseExistingServer: false,
-      env: { DATA_DIR: path.join(os.tmpdir(), `facefinder-e2e-${Date.now()}`), NEXT_TELEMETRY_DISABLED: "1" },
+      env: {
+        DATA_DIR: path.join(os.tmpdir(), `facefinder-e2e-${Date.now()}`),
+        NEXT_TELEMETRY_DISABLED: "1",
+        RATE_LIMIT_PER_ADDRESS: "0",
+      },
     },
     {
       command: `node_modules/.bin/tsx lib/testing/fake-magic-hour-cli.ts ${FAKE_PORT} ${FAKE_TOKEN}`,
@@ -72,6 +76,7 @@ export default defineConfig({
       env: {
         DATA_DIR: path.join(os.tmpdir(), `facefinder-e2e-mh-${Date.now()}`),
         NEXT_TELEMETRY_DISABLED: "1",
+        RATE_LIMIT_PER_ADDRESS: "0",
         MAGIC_HOUR_API_TOKEN: FAKE_TOKEN,
         MAGIC_HOUR_BASE_URL: `http://127.0.0.1:${FAKE_PORT}`,
       },

@@ -57,11 +57,13 @@ export function ResultView({ initial }: { initial: DetectionView }) {
     <div className="flex flex-col gap-6">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h1 className="font-semibold text-2xl tracking-tight" aria-live="polite">
-          {done
-            ? isVideo
-              ? `${faces.length} ${faces.length === 1 ? "person" : "people"} found`
-              : `${faces.length} face${faces.length === 1 ? "" : "s"} found`
-            : `${STATUS_TEXT[view.status]}${isVideo && view.progress ? ` ${Math.round(view.progress * 100)}%` : ""}`}
+          {view.expired
+            ? "Expired"
+            : done
+              ? isVideo
+                ? `${faces.length} ${faces.length === 1 ? "person" : "people"} found`
+                : `${faces.length} face${faces.length === 1 ? "" : "s"} found`
+              : `${STATUS_TEXT[view.status]}${isVideo && view.progress ? ` ${Math.round(view.progress * 100)}%` : ""}`}
         </h1>
         {done && (
           <div className="flex flex-wrap items-center gap-2">
@@ -106,7 +108,20 @@ export function ResultView({ initial }: { initial: DetectionView }) {
         </div>
       )}
 
-      {view.status === "error" ? (
+      {view.expired ? (
+        <div className="rounded-2xl bg-neutral-100 px-6 py-8 text-center dark:bg-neutral-900">
+          <p className="font-medium text-lg">This result has expired.</p>
+          <p className="mt-2 text-neutral-600 dark:text-neutral-400">
+            Photos, videos and their faces are kept for a limited time, then deleted.
+          </p>
+          <Link
+            href="/"
+            className="mt-4 inline-block rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white"
+          >
+            Find faces in a new photo
+          </Link>
+        </div>
+      ) : view.status === "error" ? (
         <div role="alert" className="rounded-2xl bg-red-50 px-6 py-8 text-center dark:bg-red-950/40">
           <p className="font-medium text-red-900 text-lg dark:text-red-100">
             This photo could not be analysed.

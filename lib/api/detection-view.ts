@@ -31,6 +31,8 @@ export const DetectionView = z.object({
   progress: z.nullable(z.number()),
   videoUrl: z.nullable(z.string()),
   confidence: z.number(),
+  /** Retention removed this result's files: the page says so instead of showing faces. */
+  expired: z.boolean(),
   error: z.nullable(z.string()),
   previewUrl: z.nullable(z.string()),
   shareImageUrl: z.nullable(z.string()),

@@ -29,6 +29,10 @@ const ConfigSchema = z.object({
   DETECTION_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(50_000_000),
   MAX_VIDEO_SECONDS: z.coerce.number().positive().default(600),
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).default(120),
+  RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0).default(120),
+  RETENTION_DAYS: z.coerce.number().positive().default(7),
+  RETENTION_SWEEP_SECONDS: z.coerce.number().positive().default(3600),
   FACE_DETECTION_PROVIDER: z.enum(["local", "magic-hour"]).optional(),
   MAGIC_HOUR_API_TOKEN: z.string().min(1).optional(),
   MAGIC_HOUR_BASE_URL: z.url().default("https://api.magichour.ai"),
@@ -44,6 +48,11 @@ export type ServerConfig = {
   detectionConcurrency: number;
   maxImagePixels: number;
   maxVideoSeconds: number;
+  /** Creates and uploads per minute, per API key and per client address (0 = no limit). */
+  rateLimitPerKey: number;
+  rateLimitPerAddress: number;
+  retentionMs: number;
+  retentionSweepMs: number;
   /** Who detects: this server's engine, or Magic Hour's API (then `magicHour` holds how to reach it). */
   provider: "local" | "magic-hour";
   magicHour: { token: string; baseUrl: string } | null;
@@ -73,6 +82,10 @@ export function parseConfig(env: Record<string, string | undefined>): ServerConf
     detectionConcurrency: c.DETECTION_CONCURRENCY,
     maxImagePixels: c.MAX_IMAGE_PIXELS,
     maxVideoSeconds: c.MAX_VIDEO_SECONDS,
+    rateLimitPerKey: c.RATE_LIMIT_PER_KEY,
+    rateLimitPerAddress: c.RATE_LIMIT_PER_ADDRESS,
+    retentionMs: c.RETENTION_DAYS * 24 * 3600 * 1000,
+    retentionSweepMs: c.RETENTION_SWEEP_SECONDS * 1000,
     provider,
     magicHour:
       provider === "magic-hour" && c.MAGIC_HOUR_API_TOKEN

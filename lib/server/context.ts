@@ -9,6 +9,8 @@ import { DetectionQueue } from "./detection-queue";
 import { detectionRunner } from "./detection-runner";
 import { type FileStorage, localFileStorage } from "./file-storage";
 import { magicHourClient } from "./magic-hour/magic-hour-client";
+import { RateLimiter } from "./rate-limit";
+import { startRetention } from "./retention";
 import { localRunner } from "./runners/local-runner";
 import { magicHourRunner } from "./runners/magic-hour-runner";
 import { sqliteTaskStore, type TaskStore } from "./task-store";
@@ -25,6 +27,7 @@ export interface ServerContext {
   signer: UploadSigner;
   engine: FaceEngine;
   queue: DetectionQueue;
+  limits: { perKey: RateLimiter; perAddress: RateLimiter };
   close(): Promise<void>;
 }
 
@@ -58,6 +61,10 @@ export function createServerContext(config: ServerConfig): ServerContext {
   const queue = new DetectionQueue(runTask, config.detectionConcurrency);
   // Tasks that were queued or interrupted when the process last stopped start again now.
   for (const taskId of tasks.recoverQueued()) queue.enqueue(taskId);
+  const stopRetention = startRetention(
+    { tasks, uploads, storage, retentionMs: config.retentionMs },
+    config.retentionSweepMs,
+  );
   return {
     config,
     db,
@@ -67,7 +74,12 @@ export function createServerContext(config: ServerConfig): ServerContext {
     signer: uploadSigner(db),
     engine,
     queue,
+    limits: {
+      perKey: new RateLimiter(config.rateLimitPerKey),
+      perAddress: new RateLimiter(config.rateLimitPerAddress),
+    },
     async close() {
+      stopRetention();
       await queue.idle();
       await engine.close();
       await embeddingPool.close();

@@ -76,6 +76,12 @@ const MIGRATIONS: string[] = [
   ALTER TABLE tasks ADD COLUMN duration REAL;
   ALTER TABLE faces ADD COLUMN extra TEXT;
   `,
+  // Retention: an expired task keeps its row (so a shared link can say it expired) but loses its files and faces.
+  `
+  ALTER TABLE tasks ADD COLUMN expired_at INTEGER;
+  CREATE INDEX tasks_by_age ON tasks (expired_at, created_at);
+  CREATE INDEX uploads_by_age ON uploads (created_at);
+  `,
 ];
 
 export function openDatabase(file: string): Db {

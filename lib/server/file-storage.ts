@@ -1,5 +1,5 @@
 import { createReadStream, type ReadStream } from "node:fs";
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 /**
@@ -19,6 +19,10 @@ export interface FileStorage {
     range?: { start: number; end: number },
   ): Promise<{ stream: ReadStream; size: number } | null>;
   remove(key: string): Promise<void>;
+  /** Delete everything stored under api-assets/<id>/. */
+  removeAll(id: string): Promise<void>;
+  /** Delete temporary files left by writers that never finished (a crash), older than `olderThanMs`. */
+  removeStaleTemp(olderThanMs: number): Promise<number>;
 }
 
 /** Keys are a few plain segments; anything else (dots, slashes, empty parts) is refused before touching disk. */
@@ -64,6 +68,27 @@ export function localFileStorage(root: string): FileStorage {
     },
     async remove(key) {
       await rm(resolve(key), { force: true });
+    },
+    async removeAll(id) {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new Error(`Invalid id: ${id}`);
+      await rm(path.join(root, "api-assets", id), { recursive: true, force: true });
+    },
+    async removeStaleTemp(olderThanMs) {
+      let removed = 0;
+      const base = path.join(root, "api-assets");
+      const dirs = await readdir(base).catch(() => [] as string[]);
+      for (const dir of dirs) {
+        const files = await readdir(path.join(base, dir)).catch(() => [] as string[]);
+        for (const file of files.filter((f) => f.endsWith(".part"))) {
+          const full = path.join(base, dir, file);
+          const info = await stat(full).catch(() => null);
+          if (info && Date.now() - info.mtimeMs > olderThanMs) {
+            await rm(full, { force: true });
+            removed++;
+          }
+        }
+      }
+      return removed;
     },
   };
 }

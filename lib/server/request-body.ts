@@ -5,6 +5,10 @@ const MAX_JSON_BYTES = 64 * 1024;
 
 /** Read and validate a JSON body; every failure is a 400 whose message names the problem (and the field). */
 export async function readJson<T>(request: Request, schema: z.ZodType<T>): Promise<T> {
+  const type = request.headers.get("content-type");
+  if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new ApiError(415, "Content-Type must be application/json");
+  }
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_JSON_BYTES)
     throw new ApiError(413, `Request body too large (limit ${MAX_JSON_BYTES} bytes)`);

@@ -26,6 +26,8 @@ export interface TaskRecord {
   duration: number | null;
   progress: number | null;
   error: string | null;
+  /** Set when retention removed its files: the task is gone but can say so. */
+  expiredAt: number | null;
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
@@ -67,6 +69,8 @@ export interface TaskStore {
   fail(id: string, message: string): void;
   /** After a restart: tasks that were rendering go back to the queue, and all queued ids in arrival order. */
   recoverQueued(): string[];
+  /** Mark finished tasks created before `cutoff` as expired, drop their faces, and return their ids. */
+  expire(cutoff: number): string[];
 }
 
 interface TaskRow {
@@ -84,6 +88,7 @@ interface TaskRow {
   duration: number | null;
   progress: number | null;
   error: string | null;
+  expired_at: number | null;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
@@ -115,6 +120,7 @@ function toTask(row: TaskRow): TaskRecord {
     duration: row.duration,
     progress: row.progress,
     error: row.error,
+    expiredAt: row.expired_at,
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
@@ -155,6 +161,11 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
   const clearFaces = db.prepare(
     "DELETE FROM faces WHERE task_id IN (SELECT id FROM tasks WHERE status = 'queued')",
   );
+  const selectExpiring = db.prepare<[number], { id: string }>(
+    "SELECT id FROM tasks WHERE expired_at IS NULL AND created_at < ? AND status IN ('complete', 'error')",
+  );
+  const deleteFaces = db.prepare("DELETE FROM faces WHERE task_id = ?");
+  const markExpired = db.prepare("UPDATE tasks SET expired_at = ? WHERE id = ?");
   const selectQueued = db.prepare<[], { id: string }>(
     "SELECT id FROM tasks WHERE status = 'queued' ORDER BY created_at, rowid",
   );
@@ -204,6 +215,14 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
     fail(id, message) {
       updateError.run(message, now(), id);
     },
+    expire: db.transaction((cutoff: number) => {
+      const ids = selectExpiring.all(cutoff).map((row) => row.id);
+      for (const id of ids) {
+        deleteFaces.run(id);
+        markExpired.run(now(), id);
+      }
+      return ids;
+    }),
     recoverQueued: db.transaction(() => {
       requeue.run();
       // A task interrupted half-way may have written some faces; it starts over from a clean slate.

@@ -23,6 +23,8 @@ export interface UploadStore {
   claim(id: string): boolean;
   release(id: string): void;
   markUploaded(id: string, size: number): void;
+  /** Forget uploads created before `cutoff` that no live task uses; returns their ids, whose files can go. */
+  expire(cutoff: number): string[];
 }
 
 interface UploadRow {
@@ -55,6 +57,11 @@ export function sqliteUploadStore(db: Db, now: () => number = Date.now): UploadS
   const claim = db.prepare("UPDATE uploads SET state = 'uploading' WHERE id = ? AND state = 'pending'");
   const release = db.prepare("UPDATE uploads SET state = 'pending' WHERE id = ? AND state = 'uploading'");
   const uploaded = db.prepare("UPDATE uploads SET state = 'uploaded', size = ? WHERE id = ?");
+  const selectOld = db.prepare<[number], { id: string }>(
+    `SELECT id FROM uploads u WHERE created_at < ? AND NOT EXISTS (
+       SELECT 1 FROM tasks t WHERE t.input_key = u.file_path AND t.expired_at IS NULL AND t.status IN ('queued', 'rendering'))`,
+  );
+  const remove = db.prepare("DELETE FROM uploads WHERE id = ?");
   return {
     create(upload) {
       insert.run({ ...upload, createdAt: now() });
@@ -74,5 +81,10 @@ export function sqliteUploadStore(db: Db, now: () => number = Date.now): UploadS
     markUploaded(id, size) {
       uploaded.run(size, id);
     },
+    expire: db.transaction((cutoff: number) => {
+      const ids = selectOld.all(cutoff).map((row) => row.id);
+      for (const id of ids) remove.run(id);
+      return ids;
+    }),
   };
 }

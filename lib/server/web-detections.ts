@@ -6,6 +6,7 @@ import { ApiError } from "./api-error";
 import type { ServerContext } from "./context";
 import { ID_PATTERN, newId } from "./ids";
 import { sniffVideo } from "./media";
+import { clientAddress } from "./rate-limit";
 import { readHead, saveRequestBody } from "./upload-stream";
 
 /** Tasks started from the web app belong to no API key: their 128-bit id is what gives access, as a share link. */
@@ -29,6 +30,7 @@ const EXTENSION: Record<ImageFormat, string> = {
  * The browser sends the raw file (not a form), so its upload progress is the real byte count.
  */
 export async function acceptWebUpload(request: Request, ctx: ServerContext): Promise<{ id: string }> {
+  ctx.limits.perAddress.take(`ip:${clientAddress(request)}`);
   const confidence = Number(new URL(request.url).searchParams.get("confidence") ?? DEFAULT_CONFIDENCE);
   if (!(confidence >= 0 && confidence <= 1)) throw new ApiError(400, "confidence must be between 0 and 1");
   const id = newId();
@@ -67,7 +69,7 @@ export async function acceptWebUpload(request: Request, ctx: ServerContext): Pro
 export function detectionView(ctx: ServerContext, id: string): DetectionView | null {
   const task = ID_PATTERN.test(id) ? ctx.tasks.get(id) : undefined;
   if (!task || task.owner !== WEB_OWNER) return null;
-  const done = task.status === "complete";
+  const done = task.status === "complete" && task.expiredAt === null;
   return {
     id: task.id,
     status: task.status,
@@ -78,6 +80,7 @@ export function detectionView(ctx: ServerContext, id: string): DetectionView | n
     progress: task.progress,
     videoUrl: task.kind === "video" && task.inputKey ? `/${task.inputKey}` : null,
     confidence: task.confidence,
+    expired: task.expiredAt !== null,
     error: task.status === "error" ? (task.error ?? "Face detection failed") : null,
     previewUrl: done ? `/api-assets/${id}/preview.jpg` : null,
     shareImageUrl: done ? `/api-assets/${id}/share.jpg` : null,
@@ -99,7 +102,7 @@ export function detectionView(ctx: ServerContext, id: string): DetectionView | n
 /** A new detection of the same photo at another threshold: for providers whose faces carry no scores. */
 export function rerunDetection(ctx: ServerContext, id: string, confidence: number): { id: string } | null {
   const task = ID_PATTERN.test(id) ? ctx.tasks.get(id) : undefined;
-  if (!task || task.owner !== WEB_OWNER || !task.inputKey) return null;
+  if (!task || task.owner !== WEB_OWNER || !task.inputKey || task.expiredAt !== null) return null;
   if (!(confidence >= 0 && confidence <= 1)) throw new ApiError(400, "confidence must be between 0 and 1");
   const rerun = newId();
   ctx.tasks.create({

@@ -5,12 +5,15 @@ import { authenticate } from "../auth";
 import type { ServerContext } from "../context";
 import { ID_PATTERN, newId } from "../ids";
 import { ALL_EXTENSIONS, kindOfExtension, type MediaKind } from "../media";
+import { clientAddress } from "../rate-limit";
 import { publicOrigin, readJson } from "../request-body";
 import type { FaceRecord, TaskRecord } from "../task-store";
 
 /** POST /v1/face-detection: queue a detection on an uploaded file or a URL. */
 export async function createFaceDetection(request: Request, ctx: ServerContext): Promise<Response> {
   const owner = authenticate(request, ctx.config.apiKeys);
+  ctx.limits.perKey.take(`key:${owner}`);
+  ctx.limits.perAddress.take(`ip:${clientAddress(request)}`);
   const body = await readJson(request, CreateFaceDetectionRequest);
   const target = body.assets.target_file_path;
   const confidence = body.confidence_score ?? DEFAULT_CONFIDENCE;
@@ -52,7 +55,7 @@ function kindOfUrl(target: string): MediaKind {
 export async function getFaceDetection(request: Request, ctx: ServerContext, id: string): Promise<Response> {
   const owner = authenticate(request, ctx.config.apiKeys);
   const task = ID_PATTERN.test(id) ? ctx.tasks.get(id) : undefined;
-  if (!task || task.owner !== owner) throw notFound();
+  if (!task || task.owner !== owner || task.expiredAt !== null) throw notFound();
   const faces = ctx.tasks.faces(id, task.confidence);
   return Response.json(presentTask(task, faces, publicOrigin(request, ctx.config.publicBaseUrl)));
 }

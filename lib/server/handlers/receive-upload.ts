@@ -4,6 +4,7 @@ import { ApiError } from "../api-error";
 import type { ServerContext } from "../context";
 import { ID_PATTERN } from "../ids";
 import { sniffVideo } from "../media";
+import { clientAddress } from "../rate-limit";
 import { readHead, saveRequestBody, tooLarge } from "../upload-stream";
 
 /**
@@ -12,6 +13,7 @@ import { readHead, saveRequestBody, tooLarge } from "../upload-stream";
  * only once complete. One PUT per URL.
  */
 export async function receiveUpload(request: Request, ctx: ServerContext, id: string): Promise<Response> {
+  ctx.limits.perAddress.take(`ip:${clientAddress(request)}`);
   const url = new URL(request.url);
   const expires = Number(url.searchParams.get("expires"));
   const signature = url.searchParams.get("signature") ?? "";

@@ -4,13 +4,16 @@ import { authenticate } from "../auth";
 import type { ServerContext } from "../context";
 import { newId } from "../ids";
 import { IMAGE_EXTENSIONS, kindOfExtension, VIDEO_EXTENSIONS } from "../media";
+import { clientAddress } from "../rate-limit";
 import { publicOrigin, readJson } from "../request-body";
 
 const VALID = `image (${IMAGE_EXTENSIONS.join(", ")}) or video (${VIDEO_EXTENSIONS.join(", ")})`;
 
 /** POST /v1/files/upload-urls: one signed, expiring PUT URL per requested file, in request order. */
 export async function createUploadUrls(request: Request, ctx: ServerContext): Promise<Response> {
-  authenticate(request, ctx.config.apiKeys);
+  const owner = authenticate(request, ctx.config.apiKeys);
+  ctx.limits.perKey.take(`key:${owner}`);
+  ctx.limits.perAddress.take(`ip:${clientAddress(request)}`);
   const { items } = await readJson(request, UploadUrlsRequest);
   const checked = items.map((item, i) => {
     const extension = item.extension.toLowerCase().replace(/^\./, "");
