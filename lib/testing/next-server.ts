@@ -60,6 +60,7 @@ export function freePort(): Promise<number> {
 
 export interface RunningServer {
   origin: string;
+  pid: number;
   dataDir: string;
   /** Everything the server printed, for assertions about logs. */
   output: () => string;
@@ -106,6 +107,7 @@ export async function startServer(
   }
   return {
     origin,
+    pid: child.pid as number,
     dataDir: dir,
     output: () => output,
     stop: (signal = "SIGTERM") =>
