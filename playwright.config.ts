@@ -1,6 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
+import { chromiumLaunchOptions } from "./lib/testing/chromium";
 
 /**
  * End-to-end tests: Debian's Chromium (Playwright can't download its own browsers on these machines) against the
@@ -11,7 +12,6 @@ const PORT = Number(process.env.E2E_PORT ?? 3217);
 const MH_PORT = PORT + 2;
 const FAKE_PORT = PORT + 1;
 const FAKE_TOKEN = "mhk_e2e_fake_token";
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export default defineConfig({
   testDir: "e2e",
@@ -25,16 +25,7 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${PORT}`,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
-    launchOptions: {
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
   projects: [
     { name: "desktop", use: { viewport: { width: 1280, height: 860 } }, testIgnore: /magic-hour/ },

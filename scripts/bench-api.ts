@@ -9,9 +9,9 @@
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import { parseArgs } from "node:util";
-import magicHour from "magic-hour";
 import sharp from "sharp";
 import { packageFile } from "../lib/engine/models/package-file";
+import { type MagicHourClientClass, MagicHourSdk } from "../lib/testing/magic-hour-sdk";
 import { ensureProductionBuild, startServer } from "../lib/testing/next-server";
 import { type LoadResult, steadyLoad } from "../lib/testing/steady-load";
 
@@ -23,13 +23,11 @@ const { values } = parseArgs({
   },
 });
 process.env.MAGIC_HOUR_LOG_LEVEL = "none";
-type ClientClass = typeof magicHour;
-const Client = ((magicHour as unknown as { default?: ClientClass }).default ?? magicHour) as ClientClass;
 const KEY = "bench-key-0123456789";
 
 ensureProductionBuild();
 const server = await startServer({ API_KEYS: KEY });
-const client = new Client({ token: KEY, baseUrl: server.origin });
+const client = new MagicHourSdk({ token: KEY, baseUrl: server.origin });
 const photoFile = `${os.tmpdir()}/bench-1920x1280.jpg`;
 await sharp(packageFile("@vladmandic/face-api", "demo/sample1.jpg"))
   .resize(1920, 1280, { fit: "cover" })
@@ -93,7 +91,7 @@ try {
   await server.stop();
 }
 
-async function uploaded(c: InstanceType<ClientClass>): Promise<string> {
+async function uploaded(c: InstanceType<MagicHourClientClass>): Promise<string> {
   const { items } = await c.v1.files.uploadUrls.create({ items: [{ type: "image", extension: "jpg" }] });
   const slot = items[0] as { uploadUrl: string; filePath: string };
   await fetch(slot.uploadUrl, { method: "PUT", body: await readFile(photoFile) });

@@ -8,9 +8,9 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
-import magicHour from "magic-hour";
 import sharp from "sharp";
 import { packageFile } from "../lib/engine/models/package-file";
+import { type MagicHourClientClass, MagicHourSdk } from "../lib/testing/magic-hour-sdk";
 import { ensureProductionBuild, startServer } from "../lib/testing/next-server";
 import { steadyLoad } from "../lib/testing/steady-load";
 
@@ -22,8 +22,6 @@ const { values } = parseArgs({
   },
 });
 process.env.MAGIC_HOUR_LOG_LEVEL = "none";
-type ClientClass = typeof magicHour;
-const Client = ((magicHour as unknown as { default?: ClientClass }).default ?? magicHour) as ClientClass;
 const KEY = "load-key-0123456789";
 
 /** Peak resident memory (VmHWM) of a process and its descendants, in MB. */
@@ -54,7 +52,7 @@ function peakRssMb(pid: number): number {
 
 ensureProductionBuild();
 const server = await startServer({ API_KEYS: KEY });
-const client = new Client({ token: KEY, baseUrl: server.origin });
+const client = new MagicHourSdk({ token: KEY, baseUrl: server.origin });
 const photos = await Promise.all(
   [1, 2, 3, 4, 5, 6].map(async (n) => {
     const file = `${os.tmpdir()}/load-sample${n}.jpg`;

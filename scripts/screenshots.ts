@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { chromium, devices } from "@playwright/test";
 import { packageFile } from "../lib/engine/models/package-file";
+import { chromiumLaunchOptions } from "../lib/testing/chromium";
 import { ensureProductionBuild, startServer } from "../lib/testing/next-server";
 import { makeVideo } from "../lib/testing/video-fixtures";
 
@@ -12,16 +13,7 @@ const OUT = "docs/screenshots";
 mkdirSync(OUT, { recursive: true });
 ensureProductionBuild();
 const server = await startServer();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-  ],
-});
+const browser = await chromium.launch(chromiumLaunchOptions);
 try {
   const desktop = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   await desktop.goto(`${server.origin}/`);

@@ -2,10 +2,10 @@ import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import magicHour from "magic-hour";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageFile } from "../engine/models/package-file";
+import { type MagicHourClientClass, MagicHourSdk } from "../testing/magic-hour-sdk";
 import { type RunningServer, startServer } from "../testing/next-server";
 import { makeVideo } from "../testing/video-fixtures";
 import { uploadSigner } from "./upload-signing";
@@ -20,11 +20,8 @@ const OTHER_KEY = "other-key-0123456789";
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 process.env.MAGIC_HOUR_LOG_LEVEL = "none";
 
-type ClientClass = typeof magicHour;
-const Client = ((magicHour as unknown as { default?: ClientClass }).default ?? magicHour) as ClientClass;
-
 let server: RunningServer;
-let client: InstanceType<ClientClass>;
+let client: InstanceType<MagicHourClientClass>;
 const photo = (name: string) => packageFile("@vladmandic/face-api", `demo/${name}`);
 
 const api = (route: string, init: RequestInit & { key?: string | null } = {}) => {
@@ -65,7 +62,7 @@ beforeAll(async () => {
     API_KEYS: `${KEY}, ${OTHER_KEY}`,
     MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
   });
-  client = new Client({ token: KEY, baseUrl: server.origin });
+  client = new MagicHourSdk({ token: KEY, baseUrl: server.origin });
 });
 afterAll(() => server?.stop());
 
@@ -380,7 +377,7 @@ describe("restarts", () => {
   it("resumes queued and interrupted tasks when the server starts again", async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "facefinder-restart-"));
     const first = await startServer({ API_KEYS: KEY }, dataDir);
-    const firstClient = new Client({ token: KEY, baseUrl: first.origin });
+    const firstClient = new MagicHourSdk({ token: KEY, baseUrl: first.origin });
     const { items } = await firstClient.v1.files.uploadUrls.create({
       items: [{ type: "image", extension: "jpg" }],
     });
@@ -403,7 +400,7 @@ describe("restarts", () => {
 
     const second = await startServer({ API_KEYS: KEY }, dataDir);
     try {
-      const secondClient = new Client({ token: KEY, baseUrl: second.origin });
+      const secondClient = new MagicHourSdk({ token: KEY, baseUrl: second.origin });
       for (const id of ["queuedTaskAAAAAAAAAAAA", "renderingTaskAAAAAAAAA"]) {
         let task = await secondClient.v1.faceDetection.get({ id });
         for (let i = 0; i < 100 && task.status !== "complete" && task.status !== "error"; i++) {

@@ -1,11 +1,11 @@
 import { mkdtemp, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import magicHour from "magic-hour";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { packageFile } from "../engine/models/package-file";
 import { type FakeMagicHour, startFakeMagicHour } from "../testing/fake-magic-hour";
+import { type MagicHourClientClass, MagicHourSdk } from "../testing/magic-hour-sdk";
 import { type RunningServer, startServer } from "../testing/next-server";
 
 /**
@@ -17,8 +17,6 @@ import { type RunningServer, startServer } from "../testing/next-server";
 const KEY = "test-key-0123456789";
 const TOKEN = "mhk_live_fake_token_for_tests";
 process.env.MAGIC_HOUR_LOG_LEVEL = "none";
-type ClientClass = typeof magicHour;
-const Client = ((magicHour as unknown as { default?: ClientClass }).default ?? magicHour) as ClientClass;
 
 let fake: FakeMagicHour;
 let server: RunningServer;
@@ -59,7 +57,7 @@ beforeEach(() => {
 
 describe("Magic Hour as the provider", () => {
   it("serves Magic Hour's SDK unchanged, with the faces copied to this server", async () => {
-    const client = new Client({ token: KEY, baseUrl: server.origin });
+    const client = new MagicHourSdk({ token: KEY, baseUrl: server.origin });
     const downloadDirectory = await mkdtemp(path.join(os.tmpdir(), "mh-sdk-"));
     const result = await client.v1.faceDetection.generate(
       { assets: { targetFilePath: photo }, confidenceScore: 0.7 },
