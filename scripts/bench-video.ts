@@ -1,6 +1,7 @@
 /**
  * npm run bench:video — how fast the engine finds the people in 720p video, and whether memory grows with length.
- * Each clip runs in its own process, so its peak RSS is its own.
+ * Each clip runs in its own process, so its peak RSS is its own; the timed run is warm (models loaded), as in the
+ * server.
  *
  *   npm run bench:video -- [--runs 3]
  */

@@ -186,9 +186,14 @@ export class FaceEmbedder {
 
   /** One embedding per face, in order. Every face needs its eye landmarks (BlazeFace gives them; RFB-320 does not). */
   async embed(image: RgbImage, faces: Face[]): Promise<Float32Array[]> {
-    const inputs: TensorInput[] = faces.map((face) => ({
+    return this.embedAligned(faces.map((face) => alignFace(image, face.landmarks)));
+  }
+
+  /** Embeddings of faces already aligned with `alignFace` (a caller may align now and embed later). */
+  async embedAligned(aligned: Float32Array[]): Promise<Float32Array[]> {
+    const inputs: TensorInput[] = aligned.map((data) => ({
       name: INPUT_NAME,
-      data: alignFace(image, face.landmarks),
+      data,
       dims: [1, 3, ALIGNED_SIZE, ALIGNED_SIZE],
     }));
     const outputs = await this.pool.run(this.modelPath, inputs);

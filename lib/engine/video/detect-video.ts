@@ -1,5 +1,5 @@
 import { cropPng, cropSquare } from "../crops";
-import { cosineSimilarity, type FaceEmbedder, SAME_PERSON_SIMILARITY } from "../face-embedding";
+import { alignFace, cosineSimilarity, type FaceEmbedder, SAME_PERSON_SIMILARITY } from "../face-embedding";
 import { aboveConfidence, type FaceEngine } from "../face-engine";
 import { iou } from "../geometry";
 import type { Box, Face, Point, RgbImage } from "../types";
@@ -49,7 +49,7 @@ export interface VideoOptions {
   onPerson?: (person: VideoPerson) => void | Promise<void>;
 }
 
-// 2 samples a second: 5.7× real time on a 720p clip on 2 cores (npm run bench:video); 3 a second gives 3.9×.
+// 2 samples a second: 5.1–6.6× real time on 720p clips on 2 cores (npm run bench:video); 3 a second is ~1.5× slower.
 export const DEFAULT_VIDEO_OPTIONS = { sampleFps: 2, maxSide: 1280, maxDurationSeconds: 600 };
 
 const LINK_IOU = 0.3;
@@ -63,6 +63,15 @@ interface Shot {
   frame: number;
   time: number;
   face: Face;
+  /** The pixels around the face (its crop square), kept raw: PNG encoding waits until the shot is final. */
+  region: RgbImage;
+  cropBox: Box;
+  /** The face aligned for the embedding model; embedded only once its track has ended. */
+  aligned: Float32Array;
+}
+
+/** A person's best shot, encoded and embedded. */
+interface FinishedShot extends Omit<Shot, "region" | "aligned"> {
   crop: Buffer;
   embedding: Float32Array;
 }
@@ -79,7 +88,7 @@ interface Track {
 interface Person {
   index: number;
   embeddings: Float32Array[];
-  best: Shot;
+  best: FinishedShot;
   appearances: Appearance[];
 }
 
@@ -114,7 +123,12 @@ export async function detectVideo(
 
   const assign = async (track: Track) => {
     if (track.length < MIN_TRACK_LENGTH || !track.best) return;
-    const shot = track.best;
+    const { region, aligned, ...rest } = track.best;
+    const [crop, [embedding]] = await Promise.all([
+      cropPng(region, { x: 0, y: 0, width: region.width, height: region.height }),
+      deps.embedder.embedAligned([aligned]),
+    ]);
+    const shot: FinishedShot = { ...rest, crop, embedding: embedding as Float32Array };
     let owner: Person | undefined;
     let bestSimilarity = SAME_PERSON_SIMILARITY;
     for (const person of persons) {
@@ -169,19 +183,17 @@ export async function detectVideo(
       track.end = sample.time + interval;
       track.length++;
       const quality = shotQuality(face);
-      // Only a track's best shot is kept, so only it needs a crop and an embedding.
+      // Only a track's best shot is kept: copy its pixels and aligned face now, encode and embed when it's final.
       if (!track.best || quality > track.best.quality) {
-        const [crop, [embedding]] = await Promise.all([
-          cropPng(frame, cropSquare(face.box, frame.width, frame.height)),
-          deps.embedder.embed(frame, [face]),
-        ]);
+        const cropBox = cropSquare(face.box, frame.width, frame.height);
         track.best = {
           quality,
           frame: Math.round(sample.time * info.fps),
           time: sample.time,
           face,
-          crop,
-          embedding: embedding as Float32Array,
+          cropBox,
+          region: copyRegion(frame, cropBox),
+          aligned: alignFace(frame, face.landmarks),
         };
       }
     }
@@ -201,6 +213,15 @@ export async function detectVideo(
     fps: info.fps,
     persons: persons.map((person) => scaleTo(present(person, info), scale)),
   };
+}
+
+function copyRegion(frame: RgbImage, box: Box): RgbImage {
+  const data = new Uint8Array(box.width * box.height * 3);
+  for (let y = 0; y < box.height; y++) {
+    const from = ((box.y + y) * frame.width + box.x) * 3;
+    data.set(frame.data.subarray(from, from + box.width * 3), y * box.width * 3);
+  }
+  return { data, width: box.width, height: box.height };
 }
 
 /** Greedy one-to-one linking of this sample's faces to live tracks, best overlap first. */
