@@ -3,7 +3,7 @@ import { clampBox } from "./geometry";
 import type { InferencePool } from "./inference/inference-pool";
 import { mergeAcrossPasses } from "./merge";
 import type { DetectorModel } from "./models/detector-model";
-import { windowTensor } from "./tensor";
+import { inputDims, toTensor } from "./tensor";
 import { type PlannedLevel, type PlannedWindow, planLevels } from "./tiling";
 import type { Face, Point, RgbImage } from "./types";
 import { secondLook } from "./verify";
@@ -38,8 +38,7 @@ export async function detectFaces(
     fineWindow: model.fineWindow,
     tiled: options.tiled,
   });
-  const dims =
-    input.layout === "nhwc" ? [1, input.height, input.width, 3] : [1, 3, input.height, input.width];
+  const dims = inputDims(input);
   // Levels run independently, so the small coarse pass is already computing while the fine level is resized.
   const perLevel = await Promise.all(
     levels.map(async (level) => {
@@ -48,7 +47,7 @@ export async function detectFaces(
         model.modelPath,
         level.windows.map((window) => ({
           name: input.name,
-          data: windowTensor(scaled, window.x, window.y, input),
+          data: toTensor(scaled, input, { left: window.x, top: window.y }),
           dims,
         })),
       );

@@ -1,27 +1,36 @@
 import type { InputSpec } from "./models/detector-model";
 import type { RgbImage } from "./types";
 
+/** The input tensor's shape for one image. */
+export function inputDims(spec: InputSpec): number[] {
+  return spec.layout === "nhwc" ? [1, spec.height, spec.width, 3] : [1, 3, spec.height, spec.width];
+}
+
 /**
- * Copy one window of an RGB image into a model's input tensor, normalised as the model expects. Pixels past the
- * image's right or bottom edge are black, as in MediaPipe's letterbox.
+ * Fill a model's input tensor from pixels, normalised as the model expects: the part of `image` starting at
+ * (`left`, `top`) lands at (`offsetX`, `offsetY`) of the input, optionally mirrored left to right. Input pixels the
+ * image doesn't reach stay black, as in MediaPipe's letterbox.
  */
-export function windowTensor(image: RgbImage, left: number, top: number, spec: InputSpec): Float32Array {
+export function toTensor(
+  image: RgbImage,
+  spec: InputSpec,
+  { left = 0, top = 0, offsetX = 0, offsetY = 0, mirrored = false } = {},
+): Float32Array {
   const { width: iw, height: ih, mean, std } = spec;
-  const tensor = new Float32Array(iw * ih * 3);
-  const black = -mean / std;
+  const tensor = new Float32Array(iw * ih * 3).fill(-mean / std);
   const plane = iw * ih;
   const nchw = spec.layout === "nchw";
-  if (black !== 0) tensor.fill(black);
-  const rows = Math.min(ih, image.height - top);
-  const cols = Math.min(iw, image.width - left);
+  const rows = Math.min(ih - offsetY, image.height - top);
+  const cols = Math.min(iw - offsetX, image.width - left);
   const src = image.data;
   for (let y = 0; y < rows; y++) {
     let s = ((top + y) * image.width + left) * 3;
     for (let x = 0; x < cols; x++, s += 3) {
+      const column = mirrored ? iw - 1 - (offsetX + x) : offsetX + x;
+      const p = (offsetY + y) * iw + column;
       const r = ((src[s] as number) - mean) / std;
       const g = ((src[s + 1] as number) - mean) / std;
       const b = ((src[s + 2] as number) - mean) / std;
-      const p = y * iw + x;
       if (nchw) {
         tensor[p] = r;
         tensor[plane + p] = g;

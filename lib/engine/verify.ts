@@ -3,6 +3,7 @@ import { iou } from "./geometry";
 import type { InferencePool } from "./inference/inference-pool";
 import { blazeFace } from "./models/blazeface";
 import type { DetectorModel, InputSpec } from "./models/detector-model";
+import { inputDims, toTensor } from "./tensor";
 import type { Box, Face, Point, RgbImage } from "./types";
 
 /** Face side, as a fraction of the input, at which BlazeFace is most sure of itself (measured: 40–72 px of 256). */
@@ -74,8 +75,7 @@ async function lookTwice(
 ): Promise<TwoLooks[]> {
   const { input } = model;
   const framings = await Promise.all(candidates.map((face) => frame(image, face, input)));
-  const dims =
-    input.layout === "nhwc" ? [1, input.height, input.width, 3] : [1, 3, input.height, input.width];
+  const dims = inputDims(input);
   const outputs = await pool.run(
     model.modelPath,
     framings.flatMap((f) => [
@@ -131,7 +131,8 @@ async function frame(image: RgbImage, face: Face, input: InputSpec) {
       width: (face.box.width * scale) / input.width,
       height: (face.box.height * scale) / input.height,
     },
-    tensor: (mirrored: boolean) => placeInTensor(pixels, w, h, offsetX, offsetY, input, mirrored),
+    tensor: (mirrored: boolean) =>
+      toTensor({ data: pixels, width: w, height: h }, input, { offsetX, offsetY, mirrored }),
     toSource: (found: Face): Face => {
       const px = (nx: number) => left + (nx * input.width) / scale;
       const py = (ny: number) => top + (ny * input.height) / scale;
@@ -147,31 +148,4 @@ async function frame(image: RgbImage, face: Face, input: InputSpec) {
       };
     },
   };
-}
-
-function placeInTensor(
-  pixels: Buffer,
-  w: number,
-  h: number,
-  ox: number,
-  oy: number,
-  input: InputSpec,
-  mirrored: boolean,
-): Float32Array {
-  const { width: iw, height: ih, mean, std, layout } = input;
-  const tensor = new Float32Array(iw * ih * 3).fill(-mean / std);
-  const plane = iw * ih;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const s = (y * w + x) * 3;
-      const column = mirrored ? iw - 1 - (ox + x) : ox + x;
-      const p = (oy + y) * iw + column;
-      for (let c = 0; c < 3; c++) {
-        const v = ((pixels[s + c] as number) - mean) / std;
-        if (layout === "nchw") tensor[c * plane + p] = v;
-        else tensor[p * 3 + c] = v;
-      }
-    }
-  }
-  return tensor;
 }
