@@ -4,7 +4,7 @@
  * One line per file. With --json each line is {"file","width","height","faces":[{"box","score","landmarks"}]}, or
  * {"file","error"} for a file that can't be read; the exit code is 1 if any file failed.
  */
-import { mkdir, open, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -19,6 +19,7 @@ import { InferencePool } from "../lib/engine/inference/inference-pool";
 import { DETECTOR_NAMES } from "../lib/engine/models";
 import { DEFAULT_VIDEO_OPTIONS, detectVideo } from "../lib/engine/video/detect-video";
 import { sniffVideo } from "../lib/engine/video/sniff-video";
+import { readHead } from "../lib/read-head";
 
 const USAGE =
   "usage: npm run --silent detect -- [--confidence 0.5] [--json] [--crops DIR] [--detector blazeface|rfb320] [--single] FILE...";
@@ -155,23 +156,13 @@ async function detectVideoFile(file: string, crops: string | undefined): Promise
   });
 }
 
-async function head(file: string): Promise<Uint8Array> {
-  const handle = await open(file, "r");
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(64), 0, 64, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
 const args = parse();
 const engine = createFaceEngine({ detector: args.detector, tiled: !args.single });
 let embedder: FaceEmbedder | undefined;
 let failed = 0;
 for (const file of args.files) {
   try {
-    if (sniffVideo(await head(file))) {
+    if (sniffVideo(await readHead(file, 64))) {
       console.log(await detectVideoFile(file, args.crops));
       continue;
     }

@@ -1,4 +1,5 @@
 import sharp from "sharp";
+import type { FileStorage } from "./file-storage";
 
 const WIDTH = 1200;
 const HEIGHT = 630;
@@ -32,4 +33,15 @@ export async function shareCard(crops: Buffer[], preview: Buffer): Promise<Buffe
     .composite(tiles)
     .jpeg({ quality: 82 })
     .toBuffer();
+}
+
+/** The result page's picture and the share card, stored beside a task's faces. */
+export async function storePreview(
+  storage: FileStorage,
+  taskId: string,
+  preview: Buffer,
+  crops: Buffer[],
+): Promise<void> {
+  await storage.write(`api-assets/${taskId}/preview.jpg`, preview);
+  await storage.write(`api-assets/${taskId}/share.jpg`, await shareCard(crops, preview));
 }

@@ -1,7 +1,7 @@
+import type { TaskStatus } from "../api/detection-view";
 import type { Box, Point } from "../engine/types";
 import type { Db } from "./database";
 import type { MediaKind } from "./media";
-import type { TaskStatus } from "../api/detection-view";
 
 export type ProviderName = "local" | "magic-hour";
 

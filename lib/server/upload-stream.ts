@@ -1,5 +1,4 @@
 import { createWriteStream } from "node:fs";
-import { open } from "node:fs/promises";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
@@ -32,16 +31,4 @@ export async function saveRequestBody(request: Request, file: string, limit: num
     throw error;
   }
   return size;
-}
-
-/** The first bytes of a file, for recognising its format. */
-export async function readHead(file: string, bytes = 4096): Promise<Buffer> {
-  const handle = await open(file, "r");
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }

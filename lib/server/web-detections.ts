@@ -2,12 +2,13 @@ import { rm } from "node:fs/promises";
 import type { DetectionView } from "../api/detection-view";
 import { DEFAULT_CONFIDENCE } from "../engine/face-engine";
 import { type ImageFormat, sniffImageFormat, UNSUPPORTED_FORMAT_MESSAGE } from "../engine/image/decode-image";
+import { readHead } from "../read-head";
 import { ApiError } from "./api-error";
 import type { ServerContext } from "./context";
 import { ID_PATTERN, newId } from "./ids";
 import { sniffVideo } from "./media";
 import { clientAddress } from "./rate-limit";
-import { readHead, saveRequestBody } from "./upload-stream";
+import { saveRequestBody } from "./upload-stream";
 
 /** Tasks started from the web app belong to no API key: their 128-bit id is what gives access, as a share link. */
 export const WEB_OWNER = "web";

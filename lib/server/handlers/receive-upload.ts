@@ -1,11 +1,12 @@
 import { rm } from "node:fs/promises";
 import { sniffImageFormat } from "../../engine/image/decode-image";
+import { readHead } from "../../read-head";
 import { ApiError } from "../api-error";
 import type { ServerContext } from "../context";
 import { ID_PATTERN } from "../ids";
 import { sniffVideo } from "../media";
 import { clientAddress } from "../rate-limit";
-import { readHead, saveRequestBody, tooLarge } from "../upload-stream";
+import { saveRequestBody, tooLarge } from "../upload-stream";
 
 /**
  * PUT /uploads/{id}?expires&signature: the file itself. No bearer token: the signed URL is the capability. The size

@@ -7,7 +7,7 @@ import { posterJpeg } from "../../engine/video/ffmpeg";
 import type { FileStorage } from "../file-storage";
 import { ALL_EXTENSIONS } from "../media";
 import { downloadRemoteFile } from "../remote-file";
-import { shareCard } from "../share-card";
+import { storePreview } from "../share-card";
 import type { TaskRecord, TaskStore } from "../task-store";
 
 export interface LocalRunnerDeps {
@@ -48,12 +48,12 @@ export function localRunner(deps: LocalRunnerDeps): (task: TaskRecord) => Promis
       });
     }
     if (result.preview) {
-      await storage.write(`api-assets/${task.id}/preview.jpg`, result.preview);
-      const card = await shareCard(
-        chosen.map((f) => f.crop),
+      await storePreview(
+        storage,
+        task.id,
         result.preview,
+        chosen.map((f) => f.crop),
       );
-      await storage.write(`api-assets/${task.id}/share.jpg`, card);
     }
     tasks.complete(task.id, { width: result.width, height: result.height });
   };
@@ -81,7 +81,6 @@ async function runVideo(task: TaskRecord, inputKey: string, deps: LocalRunnerDep
   const { tasks, storage } = deps;
   const file = storage.pathFor(inputKey);
   let lastProgress = 0;
-  const crops = new Map<number, Buffer>();
   const result = await detectVideo(
     file,
     { engine: deps.engine, embedder: deps.embedder },
@@ -96,21 +95,18 @@ async function runVideo(task: TaskRecord, inputKey: string, deps: LocalRunnerDep
           tasks.setProgress(task.id, fraction);
         }
       },
-      onPerson: async (person) => {
-        crops.set(person.index, person.crop);
-        await recordPerson(task.id, person, deps);
-      },
+      onPerson: (person) => recordPerson(task.id, person, deps),
     },
   );
   // Final boxes are in the video's own pixels; the best shots may have changed since they were first reported.
   for (const person of result.persons) await recordPerson(task.id, person, deps);
   const poster = await posterJpeg(file, result.persons[0]?.time ?? 0);
-  await storage.write(`api-assets/${task.id}/preview.jpg`, poster);
-  const card = await shareCard(
-    result.persons.map((p) => p.crop),
+  await storePreview(
+    storage,
+    task.id,
     poster,
+    result.persons.map((p) => p.crop),
   );
-  await storage.write(`api-assets/${task.id}/share.jpg`, card);
   tasks.complete(task.id, { width: result.width, height: result.height, duration: result.duration });
 }
 

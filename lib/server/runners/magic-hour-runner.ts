@@ -5,7 +5,7 @@ import { decodeImage } from "../../engine/image/decode-image";
 import type { FileStorage } from "../file-storage";
 import type { MagicHourClient } from "../magic-hour/magic-hour-client";
 import { UpstreamError } from "../magic-hour/upstream-error";
-import { shareCard } from "../share-card";
+import { storePreview } from "../share-card";
 import type { TaskRecord, TaskStore } from "../task-store";
 
 export interface MagicHourRunnerDeps {
@@ -73,17 +73,16 @@ export function magicHourRunner(deps: MagicHourRunnerDeps): (task: TaskRecord) =
 /** The photo itself for the result page (Magic Hour gives no boxes to draw), plus the share card. */
 async function finishWithPreview(task: TaskRecord, deps: MagicHourRunnerDeps): Promise<void> {
   const { tasks, storage } = deps;
-  const crops = await Promise.all(tasks.faces(task.id).map((face) => readFile(storage.pathFor(face.path))));
   if (!task.inputKey || task.kind !== "image") {
     tasks.complete(task.id, { width: 0, height: 0 });
     return;
   }
+  const crops = await Promise.all(tasks.faces(task.id).map((face) => readFile(storage.pathFor(face.path))));
   const image = await decodeImage(await readFile(storage.pathFor(task.inputKey)), {
     maxPixels: deps.maxImagePixels,
   });
   const preview = await previewJpeg(image);
-  await storage.write(`api-assets/${task.id}/preview.jpg`, preview);
-  await storage.write(`api-assets/${task.id}/share.jpg`, await shareCard(crops, preview));
+  await storePreview(storage, task.id, preview, crops);
   tasks.complete(task.id, { width: image.width, height: image.height });
 }
 
