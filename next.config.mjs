@@ -1,3 +1,24 @@
+import os from "node:os";
+
+/**
+ * Hosts allowed to load the development server's scripts besides localhost (Next blocks others, so a page opened
+ * from `npm run dev`'s "Network:" URL never hydrates): ALLOWED_DEV_ORIGINS (comma-separated hostnames, wildcards
+ * like `*.local` allowed), or else every private IPv4 address of this machine. Development only.
+ */
+function allowedDevOrigins() {
+  const configured = process.env.ALLOWED_DEV_ORIGINS;
+  if (configured)
+    return configured
+      .split(",")
+      .map((host) => host.trim())
+      .filter(Boolean);
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .filter((net) => net && net.family === "IPv4" && !net.internal)
+    .map((net) => net.address)
+    .filter((address) => /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(address));
+}
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // A second build directory lets the secret-scan test build with a sentinel token beside the normal build.
@@ -12,6 +33,7 @@ const nextConfig = {
     "bmpimagejs",
   ],
   poweredByHeader: false,
+  allowedDevOrigins: allowedDevOrigins(),
   // The build checks the app's own code; tests, scripts and eval are checked by \`npm run typecheck\`.
   typescript: { tsconfigPath: "tsconfig.build.json" },
   async headers() {

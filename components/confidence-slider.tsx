@@ -1,7 +1,18 @@
 "use client";
 
-/** Confidence threshold, 0–1 in steps of 0.05: a native range input, so keyboard and screen readers just work. */
-export function ConfidenceSlider({ value, onChange }: { value: number; onChange: (value: number) => void }) {
+/**
+ * Confidence threshold in steps of 0.05: a native range input, so keyboard and screen readers just work. It starts
+ * at the lowest score the engine keeps (0.3): below that there is nothing more to show.
+ */
+export function ConfidenceSlider({
+  value,
+  min,
+  onChange,
+}: {
+  value: number;
+  min: number;
+  onChange: (value: number) => void;
+}) {
   return (
     <div className="flex items-center gap-3">
       <label htmlFor="confidence" className="whitespace-nowrap font-medium text-sm">
@@ -10,7 +21,7 @@ export function ConfidenceSlider({ value, onChange }: { value: number; onChange:
       <input
         id="confidence"
         type="range"
-        min={0}
+        min={min}
         max={1}
         step={0.05}
         value={value}

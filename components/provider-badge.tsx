@@ -1,7 +1,7 @@
 import { connection } from "next/server";
 import { serverContext } from "@/lib/server/context";
 
-const LABELS = { local: "Local engine", "magic-hour": "Magic Hour" } as const;
+const LABELS = { local: "Runs on this server", "magic-hour": "Uses Magic Hour" } as const;
 
 /** Which provider detects faces on this server, read at request time (configuration is runtime, not build time). */
 export async function ProviderBadge() {

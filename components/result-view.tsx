@@ -1,16 +1,21 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { type DetectionView, facesAtConfidence, isTerminal } from "@/lib/api/detection-view";
+import { parseConfidence } from "@/lib/api/face-names";
 import { detectionQuery } from "@/lib/client/detections";
+import { myResults } from "@/lib/client/my-results";
 import { ConfidenceSlider } from "./confidence-slider";
-import { CopyLinkButton } from "./copy-link-button";
-import { FaceGallery } from "./face-gallery";
+import { DeleteButton } from "./delete-button";
+import { DeveloperPanel } from "./developer-panel";
+import { DownloadMenu } from "./download-menu";
+import { FaceGallery, galleryItems } from "./face-gallery";
+import { GoneNotice } from "./gone-notice";
 import { PhotoWithBoxes } from "./photo-with-boxes";
 import { RerunNotice } from "./rerun-notice";
+import { SharePanel } from "./share-panel";
 import { VideoResult } from "./video-result";
 
 const STATUS_TEXT = {
@@ -20,26 +25,39 @@ const STATUS_TEXT = {
   error: "Failed",
 } as const;
 
-function parseConfidence(raw: string | null, fallback: number): number {
-  const value = Number(raw);
-  return raw !== null && Number.isFinite(value) && value >= 0 && value <= 1
-    ? Math.round(value * 20) / 20
-    : fallback;
-}
+/** The lowest score the local engine keeps: the slider has nothing to show below it. */
+const CANDIDATE_FLOOR = 0.3;
+
+const noToken = () => null;
 
 /**
  * A detection, live: polls until it finishes, then shows the photo with its faces framed and the gallery. The
  * slider filters the faces already found (every candidate comes with its score), so moving it never re-runs
  * detection; its value lives in the URL, so a shared link shows what the sharer saw.
  */
-export function ResultView({ initial }: { initial: DetectionView }) {
+export function ResultView({ initial, retentionDays }: { initial: DetectionView; retentionDays: number }) {
   const { data, isError, refetch, isFetching } = useQuery(detectionQuery(initial.id, initial));
   const view = data ?? initial;
   const searchParams = useSearchParams();
-  const confidence = parseConfidence(searchParams.get("confidence"), view.confidence);
+  // Magic Hour reports no scores: its threshold applies when a detection runs, not afterwards.
+  const scored = view.provider === "local";
+  const floor = scored ? CANDIDATE_FLOOR : 0;
+  const [confidence, setConfidenceState] = useState(() =>
+    Math.max(floor, parseConfidence(searchParams.get("confidence"), view.confidence)),
+  );
   const [highlighted, setHighlighted] = useState<number | null>(null);
+  const [opened, setOpened] = useState<number | null>(null);
+  const [showWeaker, setShowWeaker] = useState(false);
+  const [deleted, setDeleted] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const deleteToken = useSyncExternalStore(
+    myResults.subscribe,
+    () => myResults.get(view.id)?.deleteToken ?? null,
+    noToken,
+  );
 
   const setConfidence = (value: number) => {
+    setConfidenceState(value);
     const url = new URL(window.location.href);
     url.searchParams.set("confidence", value.toFixed(2));
     // History API, not router.replace: the URL changes without asking the server for anything.
@@ -47,40 +65,71 @@ export function ResultView({ initial }: { initial: DetectionView }) {
   };
 
   const faces = useMemo(() => facesAtConfidence(view.faces, confidence), [view.faces, confidence]);
-  // Magic Hour reports no scores: its threshold applies when a detection runs, not afterwards.
-  const scored = view.provider === "local";
-  const hidden = view.faces.length - faces.length;
+  const weaker = useMemo(
+    () =>
+      scored
+        ? facesAtConfidence(view.faces, 0).filter((face) => face.score !== null && face.score < confidence)
+        : [],
+    [view.faces, confidence, scored],
+  );
+  const items = useMemo(() => galleryItems(faces, showWeaker ? weaker : []), [faces, weaker, showWeaker]);
   const done = view.status === "complete";
+  const terminal = isTerminal(view.status);
   const isVideo = view.kind === "video";
+  const foundAtUpload = facesAtConfidence(view.faces, view.confidence).length;
+
+  // When the result is ready, focus moves to its heading, so a screen reader announces it and Tab starts there.
+  useEffect(() => {
+    if (terminal) heading.current?.focus();
+  }, [terminal]);
+
+  useEffect(() => {
+    if (done) myResults.update(view.id, { faces: foundAtUpload, kind: view.kind });
+  }, [done, view.id, view.kind, foundAtUpload]);
+
+  if (deleted) {
+    return <GoneNotice heading="Deleted" text="This result, its photo and its faces are deleted." />;
+  }
+
+  const title = view.expired
+    ? "Expired"
+    : done
+      ? isVideo
+        ? `${faces.length} ${faces.length === 1 ? "person" : "people"} found`
+        : `${faces.length} face${faces.length === 1 ? "" : "s"} found`
+      : `${STATUS_TEXT[view.status]}${isVideo && view.progress ? ` ${Math.round(view.progress * 100)}%` : ""}`;
+  const expiresAt = new Date(Date.parse(view.createdAt) + retentionDays * 86_400_000).toISOString();
+  const hasBoxes = view.faces.some((face) => face.box !== null);
 
   return (
-    <div className="flex flex-col gap-6">
+    <div className="flex flex-col gap-4 sm:gap-6">
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <h1 className="font-semibold text-2xl tracking-tight" aria-live="polite">
-          {view.expired
-            ? "Expired"
-            : done
-              ? isVideo
-                ? `${faces.length} ${faces.length === 1 ? "person" : "people"} found`
-                : `${faces.length} face${faces.length === 1 ? "" : "s"} found`
-              : `${STATUS_TEXT[view.status]}${isVideo && view.progress ? ` ${Math.round(view.progress * 100)}%` : ""}`}
+        <h1
+          ref={heading}
+          tabIndex={-1}
+          className="font-semibold text-2xl tracking-tight outline-none"
+          aria-live="polite"
+        >
+          {title}
         </h1>
-        {done && (
+        {done && !view.expired && (
           <div className="flex flex-wrap items-center gap-2">
-            {faces.length > 0 && view.zipUrl && (
-              <a
-                href={`${view.zipUrl}?confidence=${confidence}`}
-                className="rounded-lg px-3 py-1.5 font-medium text-sm ring-1 ring-neutral-300 hover:bg-neutral-50 dark:ring-neutral-700 dark:hover:bg-neutral-900"
-              >
-                Download all (ZIP)
-              </a>
-            )}
-            <CopyLinkButton />
+            <SharePanel expiresAt={expiresAt} />
+            <DownloadMenu
+              id={view.id}
+              confidence={confidence}
+              hasFaces={faces.length > 0}
+              photoExports={!isVideo && hasBoxes && faces.length > 0}
+            />
+            {deleteToken && <DeleteButton id={view.id} token={deleteToken} onDeleted={onDeleted} />}
           </div>
+        )}
+        {view.status === "error" && deleteToken && (
+          <DeleteButton id={view.id} token={deleteToken} onDeleted={onDeleted} />
         )}
       </div>
 
-      {!isTerminal(view.status) && (
+      {!terminal && (
         <div
           role="progressbar"
           aria-label="Detection progress"
@@ -114,22 +163,19 @@ export function ResultView({ initial }: { initial: DetectionView }) {
           <p className="mt-2 text-neutral-600 dark:text-neutral-400">
             Photos, videos and their faces are kept for a limited time, then deleted.
           </p>
-          <Link
-            href="/"
-            className="mt-4 inline-block rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white"
-          >
+          <a href="/" className="mt-4 inline-block rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white">
             Find faces in a new photo
-          </Link>
+          </a>
         </div>
       ) : view.status === "error" ? (
         <div role="alert" className="rounded-2xl bg-red-50 px-6 py-8 text-center dark:bg-red-950/40">
-          <p className="font-medium text-red-900 text-lg dark:text-red-100">
-            This photo could not be analysed.
+          <p className="font-medium text-lg text-red-900 dark:text-red-100">
+            This {isVideo ? "video" : "photo"} could not be analysed.
           </p>
           <p className="mt-2 text-red-800 dark:text-red-200">{view.error}</p>
-          <Link href="/" className="mt-4 inline-block rounded-lg bg-red-700 px-4 py-2 font-medium text-white">
+          <a href="/" className="mt-4 inline-block rounded-lg bg-red-700 px-4 py-2 font-medium text-white">
             Try another photo
-          </Link>
+          </a>
         </div>
       ) : isVideo ? (
         <VideoResult view={view} people={faces} />
@@ -140,36 +186,68 @@ export function ResultView({ initial }: { initial: DetectionView }) {
             width={view.width}
             height={view.height}
             faces={faces}
+            weaker={showWeaker ? weaker : []}
             highlighted={highlighted}
             onHighlight={setHighlighted}
+            onOpen={setOpened}
           />
-          <div className="flex flex-wrap items-center justify-between gap-3">
-            <ConfidenceSlider value={confidence} onChange={setConfidence} />
-            {scored && (
-              <p className="text-neutral-600 text-sm dark:text-neutral-400">
-                Lower it to see less certain faces, raise it to keep only clear ones.
-              </p>
+          <div className="flex flex-wrap items-center justify-between gap-x-4 gap-y-2">
+            <ConfidenceSlider value={confidence} min={floor} onChange={setConfidence} />
+            {scored && weaker.length > 0 && (
+              <label className="flex items-center gap-2 text-sm">
+                <input
+                  type="checkbox"
+                  checked={showWeaker}
+                  onChange={(event) => setShowWeaker(event.target.checked)}
+                  className="accent-indigo-600"
+                />
+                Show {weaker.length} less certain {weaker.length === 1 ? "candidate" : "candidates"}, greyed
+              </label>
             )}
           </div>
           {!scored && done && <RerunNotice id={view.id} confidence={confidence} ranAt={view.confidence} />}
-          <section aria-label="Faces" className="min-h-40">
-            {done && faces.length === 0 ? (
+          <section aria-labelledby="faces-heading" className="min-h-40">
+            <h2 id="faces-heading" className="sr-only">
+              Faces
+            </h2>
+            {done && items.length === 0 ? (
               <div className="rounded-2xl border border-neutral-200 border-dashed px-6 py-10 text-center dark:border-neutral-800">
-                <p className="font-medium">
-                  {hidden > 0 ? "No face is this certain" : "No faces in this photo"}
-                </p>
-                <p className="mt-1 text-neutral-600 text-sm dark:text-neutral-400">
-                  {hidden > 0
-                    ? `Lower the confidence to see ${hidden} less certain candidate${hidden === 1 ? "" : "s"}.`
-                    : "Try a photo where faces are visible and at least about 30 pixels tall."}
-                </p>
+                {foundAtUpload === 0 ? (
+                  <>
+                    <p className="font-medium">No faces found in this photo</p>
+                    <p className="mt-1 text-neutral-600 text-sm dark:text-neutral-400">
+                      Try a photo where faces are visible and at least about 30 pixels tall.
+                    </p>
+                  </>
+                ) : (
+                  <>
+                    <p className="font-medium">No face is this certain</p>
+                    <p className="mt-1 text-neutral-600 text-sm dark:text-neutral-400">
+                      At {view.confidence.toFixed(2)} this photo has {foundAtUpload} face
+                      {foundAtUpload === 1 ? "" : "s"}: move the slider down to see{" "}
+                      {foundAtUpload === 1 ? "it" : "them"}.
+                    </p>
+                  </>
+                )}
               </div>
             ) : (
-              <FaceGallery faces={faces} highlighted={highlighted} onHighlight={setHighlighted} />
+              <FaceGallery
+                items={items}
+                highlighted={highlighted}
+                onHighlight={setHighlighted}
+                opened={opened}
+                onOpen={setOpened}
+              />
             )}
           </section>
         </>
       )}
+      {done && !view.expired && <DeveloperPanel view={view} confidence={confidence} />}
     </div>
   );
+
+  function onDeleted() {
+    myResults.remove(view.id);
+    setDeleted(true);
+  }
 }

@@ -5,6 +5,11 @@ import type { Box, RgbImage } from "./types";
 const MARGIN_FACTOR = 1.6;
 /** Crops are never upscaled; large faces are scaled down to this side. */
 const MAX_CROP_SIDE = 512;
+/**
+ * A small face gets more of its surroundings instead of an upscale: at least this many source pixels a side where the
+ * image has them, so no crop is a 39-px thumbnail that a viewer enlarges into a blur.
+ */
+const MIN_CROP_SIDE = 128;
 
 /**
  * The square around a face, kept inside the image: shifted inward at an edge rather than padded, and shrunk only
@@ -13,7 +18,13 @@ const MAX_CROP_SIDE = 512;
 export function cropSquare(face: Box, imageWidth: number, imageHeight: number): Box {
   const side = Math.max(
     1,
-    Math.round(Math.min(Math.max(face.width, face.height) * MARGIN_FACTOR, imageWidth, imageHeight)),
+    Math.round(
+      Math.min(
+        Math.max(Math.max(face.width, face.height) * MARGIN_FACTOR, MIN_CROP_SIDE),
+        imageWidth,
+        imageHeight,
+      ),
+    ),
   );
   const cx = face.x + face.width / 2;
   const cy = face.y + face.height / 2;

@@ -82,6 +82,15 @@ const MIGRATIONS: string[] = [
   CREATE INDEX tasks_by_age ON tasks (expired_at, created_at);
   CREATE INDEX uploads_by_age ON uploads (created_at);
   `,
+  // Delete from the web app: the hash of the token handed to the browser that uploaded, and a tombstone per deleted
+  // task (its row, faces and files are gone) so that a shared link can say "deleted" rather than "not found".
+  `
+  ALTER TABLE tasks ADD COLUMN delete_token_hash TEXT;
+  CREATE TABLE deleted_tasks (
+    id TEXT PRIMARY KEY,
+    deleted_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function openDatabase(file: string): Db {

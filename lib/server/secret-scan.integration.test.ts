@@ -71,7 +71,7 @@ describe("the Magic Hour token stays on the server", () => {
     expect(view.status).toBe("complete");
     await get(`/results/${id}`);
     await get(`/api/detections/${id}/faces.zip`);
-    await get(`/api-assets/${id}/share.jpg`);
+    await get(`/api/detections/${id}/card.jpg`);
 
     // The /v1 API, successfully.
     const slots = (await (

@@ -84,7 +84,7 @@ export function detectionView(ctx: ServerContext, id: string): DetectionView | n
     expired: task.expiredAt !== null,
     error: task.status === "error" ? (task.error ?? "Face detection failed") : null,
     previewUrl: done ? `/api-assets/${id}/preview.jpg` : null,
-    shareImageUrl: done ? `/api-assets/${id}/share.jpg` : null,
+    shareImageUrl: done ? `/api/detections/${id}/card.jpg` : null,
     zipUrl: done ? `/api/detections/${id}/faces.zip` : null,
     faces: ctx.tasks.faces(id).map((face) => ({
       index: face.index,

@@ -1,7 +1,11 @@
 import { handle } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
+import { issueDeleteToken } from "@/lib/server/delete-detection";
 import { acceptWebUpload } from "@/lib/server/web-detections";
 
-export const POST = handle(async (request: Request) =>
-  Response.json(await acceptWebUpload(request, serverContext())),
-);
+export const POST = handle(async (request: Request) => {
+  const ctx = serverContext();
+  const { id } = await acceptWebUpload(request, ctx);
+  // Only this answer ever carries the token: the uploading browser keeps it to delete the result later.
+  return Response.json({ id, deleteToken: issueDeleteToken(ctx, id) });
+});

@@ -1,19 +1,20 @@
+import { parseConfidence } from "@/lib/api/face-names";
 import { handle, notFound } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { facesZip } from "@/lib/server/faces-zip";
 
 export const GET = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {
-  const confidence = Number(new URL(request.url).searchParams.get("confidence") ?? "0.5");
-  const zip = await facesZip(
+  const zip = facesZip(
     serverContext(),
     (await params).id,
-    Number.isFinite(confidence) ? confidence : 0.5,
+    parseConfidence(new URL(request.url).searchParams.get("confidence"), 0.5),
   );
   if (!zip) throw notFound();
-  return new Response(new Uint8Array(zip.bytes), {
+  return new Response(zip.stream, {
     headers: {
       "Content-Type": "application/zip",
       "Content-Disposition": `attachment; filename="${zip.name}"`,
+      "Cache-Control": "no-store",
     },
   });
 });

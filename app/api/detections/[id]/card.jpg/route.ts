@@ -1,0 +1,18 @@
+import { parseConfidence } from "@/lib/api/face-names";
+import { handle, notFound } from "@/lib/server/api-error";
+import { serverContext } from "@/lib/server/context";
+import { shareCard } from "@/lib/server/share-card";
+import { detectionView } from "@/lib/server/web-detections";
+
+/** GET /api/detections/{id}/card.jpg?confidence=0.30: the share card of what that link shows. */
+export const GET = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {
+  const ctx = serverContext();
+  const view = detectionView(ctx, (await params).id);
+  if (!view) throw notFound();
+  const confidence = parseConfidence(new URL(request.url).searchParams.get("confidence"), view.confidence);
+  const card = await shareCard(ctx, view, confidence);
+  if (!card) throw notFound();
+  return new Response(new Uint8Array(card), {
+    headers: { "Content-Type": "image/jpeg", "Cache-Control": "public, max-age=3600" },
+  });
+});
