@@ -37,6 +37,7 @@ export function DownloadMenu({
             <a
               href={link.href}
               download
+              onClick={(event) => event.currentTarget.closest("details")?.removeAttribute("open")}
               className="block rounded-lg px-3 py-2 hover:bg-neutral-100 dark:hover:bg-neutral-800"
             >
               {link.label}

@@ -32,7 +32,7 @@ export function galleryItems(faces: FaceView[], weaker: FaceView[]): GalleryItem
 const faceDescription = (item: GalleryItem) =>
   item.face.score === null
     ? item.label
-    : `${item.label}, confidence ${Math.round(item.face.score * 100)}%${item.weak ? ", below the threshold" : ""}`;
+    : `${item.label}, score ${Math.round(item.face.score * 100)}%${item.weak ? ", below the threshold" : ""}`;
 
 /**
  * The faces as a list of named buttons: hovering or focusing one frames it on the photo, activating it enlarges it.

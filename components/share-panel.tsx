@@ -67,7 +67,7 @@ export function SharePanel({ expiresAt }: { expiresAt: string | null }) {
         <section
           id="share-panel"
           aria-label="Share this result"
-          className="absolute right-0 z-20 mt-2 w-[min(20rem,calc(100vw-2rem))] rounded-xl bg-white p-4 text-sm shadow-xl ring-1 ring-neutral-200 dark:bg-neutral-900 dark:ring-neutral-700"
+          className="absolute left-0 z-20 mt-2 w-[min(20rem,calc(100vw-2rem))] sm:right-0 sm:left-auto rounded-xl bg-white p-4 text-sm shadow-xl ring-1 ring-neutral-200 dark:bg-neutral-900 dark:ring-neutral-700"
         >
           <label htmlFor="share-link" className="font-medium">
             Link to this result

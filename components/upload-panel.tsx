@@ -139,11 +139,10 @@ export function UploadPanel({ retentionDays }: { retentionDays: number }) {
                 : "border-neutral-300 bg-neutral-50 hover:border-indigo-400 dark:border-neutral-700 dark:bg-neutral-900"
             }`,
             role: "button",
-            "aria-label": "Choose a photo or video",
           })}
         >
           <input {...getInputProps({ "aria-label": "Photo file" })} />
-          <p className="font-medium text-lg">
+          <p id="drop-label" className="font-medium text-lg">
             {isDragActive ? "Drop it here" : "Drop a photo or video here, or click to choose"}
           </p>
           <span className="rounded-lg bg-indigo-600 px-5 py-2.5 font-medium text-white">Choose a file</span>

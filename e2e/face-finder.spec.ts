@@ -7,7 +7,13 @@ async function uploadPhoto(page: Page, file: string | Parameters<Page["setInputF
   await page.getByLabel("Photo file").setInputFiles(file);
 }
 
-const faceImages = (page: Page) => page.getByRole("region", { name: "Faces" }).getByRole("img");
+const faceImages = (page: Page) =>
+  page.getByRole("list", { name: "Faces" }).getByRole("listitem").getByRole("button");
+const faceSources = (page: Page) =>
+  page
+    .getByRole("list", { name: "Faces" })
+    .locator("img")
+    .evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).src));
 
 test("a dropped photo shows each of its faces, without layout shift @phone", async ({ page }) => {
   await uploadPhoto(page, photoPath("sample5.jpg"));
@@ -56,18 +62,16 @@ test("the share link shows the same faces to someone else", async ({ page, brows
   await expect(page.getByRole("heading", { name: "3 faces found" })).toBeVisible();
   await page.getByLabel("Confidence").fill("0.6");
   const link = page.url();
-  const mine = await faceImages(page).evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).src));
+  const mine = await faceSources(page);
 
   const stranger = await browser.newContext();
   const theirPage = await stranger.newPage();
   await theirPage.goto(link);
   await expect(theirPage.getByRole("heading", { name: "3 faces found" })).toBeVisible();
-  const theirs = await faceImages(theirPage).evaluateAll((imgs) =>
-    imgs.map((img) => (img as HTMLImageElement).src),
-  );
+  const theirs = await faceSources(theirPage);
   expect(theirs).toEqual(mine);
   const og = await theirPage.locator('meta[property="og:image"]').getAttribute("content");
-  expect(og).toMatch(/\/api-assets\/[\w-]{22}\/share\.jpg$/);
+  expect(og).toMatch(/\/api\/detections\/[\w-]{22}\/card\.jpg\?confidence=0\.60$/);
   expect((await theirPage.request.get(og as string)).headers()["content-type"]).toBe("image/jpeg");
   await stranger.close();
 });
@@ -117,6 +121,13 @@ test("a video shows its people, and choosing one jumps to where they appear", as
   ]);
   await uploadPhoto(page, clip);
   await expect(page.getByRole("heading", { name: "8 people found" })).toBeVisible({ timeout: 45_000 });
+  // Its link's preview counts people, not faces.
+  await page.reload();
+  await expect(page).toHaveTitle("8 people found · Face finder");
+  await expect(page.locator('meta[property="og:description"]')).toHaveAttribute(
+    "content",
+    /person in this video/,
+  );
   const video = page.getByLabel("The analysed video");
   await expect(video).toBeVisible();
   const people = page.getByRole("button", { name: /^Person \d+/ });

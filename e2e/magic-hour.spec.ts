@@ -8,14 +8,14 @@ test("upload → faces → share works as in local mode, and says what Magic Hou
   browser,
 }) => {
   await page.goto("/");
-  await expect(page.getByText("Magic Hour", { exact: true })).toBeVisible();
+  await expect(page.getByText("Uses Magic Hour", { exact: true })).toBeVisible();
   await page.getByLabel("Photo file").setInputFiles(photoPath("sample4.jpg"));
   await expect(page.getByRole("heading", { name: "3 faces found" })).toBeVisible({ timeout: 30_000 });
-  const faces = page.getByRole("region", { name: "Faces" }).getByRole("img");
+  const faces = page.getByRole("list", { name: "Faces" }).getByRole("listitem");
   await expect(faces).toHaveCount(3);
   await expect(page.getByText(/Magic Hour reports faces without scores/)).toBeVisible();
   // No positions from Magic Hour: no frames on the photo.
-  await expect(page.locator('button[aria-label^="Face "]')).toHaveCount(0);
+  await expect(page.locator("[data-face-frame]")).toHaveCount(0);
 
   const stranger = await browser.newContext();
   const theirs = await stranger.newPage();

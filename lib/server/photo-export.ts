@@ -57,6 +57,7 @@ export async function exportPhoto(
             const tiny = await sharp(image.data, raw)
               .extract({ left: area.x, top: area.y, width: area.width, height: area.height })
               .resize(6, 6, { fit: "fill" })
+              .png()
               .toBuffer();
             const input = await sharp(tiny)
               .resize(area.width, area.height, { fit: "fill", kernel: "cubic" })
