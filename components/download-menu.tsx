@@ -1,5 +1,7 @@
 "use client";
 
+import { useEffect, useRef } from "react";
+
 /**
  * Everything a result can be downloaded as, at the confidence on screen: the faces (ZIP with face-01.png… as the
  * gallery numbers them, plus faces.json and faces.csv), and for photos with face positions the full-size photo with
@@ -16,6 +18,23 @@ export function DownloadMenu({
   hasFaces: boolean;
   photoExports: boolean;
 }) {
+  const menu = useRef<HTMLDetailsElement>(null);
+  // A click elsewhere or Escape closes the menu, as any menu does.
+  useEffect(() => {
+    const close = (event: Event) => {
+      const element = menu.current;
+      if (!element?.open) return;
+      if (event instanceof KeyboardEvent ? event.key === "Escape" : !element.contains(event.target as Node)) {
+        element.open = false;
+      }
+    };
+    document.addEventListener("click", close);
+    document.addEventListener("keydown", close);
+    return () => {
+      document.removeEventListener("click", close);
+      document.removeEventListener("keydown", close);
+    };
+  }, []);
   const query = `confidence=${confidence.toFixed(2)}`;
   const base = `/api/detections/${id}`;
   const links = [
@@ -27,7 +46,7 @@ export function DownloadMenu({
   ].filter((link): link is { href: string; label: string } => Boolean(link));
   if (links.length === 0) return null;
   return (
-    <details className="group relative">
+    <details ref={menu} className="group relative">
       <summary className="cursor-pointer list-none rounded-lg px-3 py-1.5 font-medium text-sm ring-1 ring-neutral-300 hover:bg-neutral-50 dark:ring-neutral-700 dark:hover:bg-neutral-900 [&::-webkit-details-marker]:hidden">
         Download ▾
       </summary>

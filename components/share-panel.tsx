@@ -20,6 +20,20 @@ export function SharePanel({ expiresAt }: { expiresAt: string | null }) {
   useEffect(() => {
     if (open && copied === "manual") field.current?.select();
   }, [open, copied]);
+  // Escape or a click elsewhere closes the panel, as any popover does.
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (event: KeyboardEvent) => event.key === "Escape" && setOpen(false);
+    const onClick = (event: MouseEvent) => {
+      if (!(event.target as Element).closest?.("[data-share-root]")) setOpen(false);
+    };
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("click", onClick);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("click", onClick);
+    };
+  }, [open]);
 
   const copy = async () => {
     const href = window.location.href;
@@ -41,7 +55,7 @@ export function SharePanel({ expiresAt }: { expiresAt: string | null }) {
   };
 
   return (
-    <div className="relative">
+    <div className="relative" data-share-root>
       <div className="flex">
         <button
           type="button"
