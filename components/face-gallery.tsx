@@ -78,7 +78,7 @@ export function FaceGallery({
     <>
       <ul aria-label="Faces" className="grid grid-cols-[repeat(auto-fill,minmax(6.25rem,1fr))] gap-3">
         {items.map((item) => (
-          <li key={item.face.index} className={item.weak ? "opacity-45 grayscale" : undefined}>
+          <li key={item.face.index}>
             <button
               type="button"
               aria-label={faceDescription(item)}
@@ -98,7 +98,9 @@ export function FaceGallery({
                 width={160}
                 height={160}
                 loading="lazy"
-                className="aspect-square w-full bg-neutral-100 object-cover dark:bg-neutral-900"
+                className={`aspect-square w-full bg-neutral-100 object-cover dark:bg-neutral-900 ${
+                  item.weak ? "opacity-50 grayscale" : ""
+                }`}
               />
             </button>
             <p className="mt-1 flex justify-between px-0.5 text-neutral-600 text-xs tabular-nums dark:text-neutral-400">

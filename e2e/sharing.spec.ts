@@ -280,15 +280,49 @@ test("a mistyped share link gets the app's own not-found page, and the app has a
   expect((await page.request.get(icon as string)).headers()["content-type"]).toContain("image/svg+xml");
 });
 
-for (const where of ["home", "result"] as const) {
-  test(`no serious or critical accessibility violations: ${where} page @phone`, async ({ page }) => {
-    if (where === "home") await page.goto("/");
-    else {
-      await upload(page, "sample2.jpg", "3 faces found");
-      await page.waitForLoadState("networkidle");
-    }
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+const seriousViolations = async (page: Page) => {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+};
+
+test("no serious or critical accessibility violations: home page @phone", async ({ page }) => {
+  await page.goto("/");
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
+test("no serious or critical accessibility violations: result page, its panels and dialog @phone", async ({
+  page,
+}) => {
+  await upload(page, "sample2.jpg", "3 faces found");
+  await page.waitForLoadState("networkidle");
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByLabel("Confidence").fill("0.95");
+  await page.getByLabel(/less certain candidates?, greyed/).check();
+  await page.getByRole("button", { name: "Share…" }).click();
+  await expect(page.getByRole("img", { name: "QR code of this link" })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.keyboard.press("Escape");
+  await page.getByRole("button", { name: /^Candidate 1,/ }).click();
+  await expect(page.getByRole("dialog")).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
+test("on a phone, Share… offers the system share sheet with the link @phone", async ({ page }) => {
+  await page.addInitScript(() => {
+    const shared: unknown[] = [];
+    (window as unknown as { shared: unknown[] }).shared = shared;
+    Object.defineProperty(Navigator.prototype, "share", {
+      value: (data: unknown) => {
+        shared.push(data);
+        return Promise.resolve();
+      },
+    });
   });
-}
+  await upload(page, "sample1.jpg", "3 faces found");
+  await page.getByRole("button", { name: "Share…" }).click();
+  await page.getByRole("button", { name: "Send with another app…" }).click();
+  const shared = await page.evaluate(() => (window as unknown as { shared: Array<{ url: string }> }).shared);
+  expect(shared.map((data) => data.url)).toEqual([page.url()]);
+});
