@@ -2,7 +2,9 @@
 export function GoneNotice({ heading, text }: { heading: string; text: string }) {
   return (
     <div className="flex flex-col gap-6">
-      <h1 className="font-semibold text-2xl tracking-tight">{heading}</h1>
+      <h1 id="gone-heading" tabIndex={-1} className="font-semibold text-2xl tracking-tight outline-none">
+        {heading}
+      </h1>
       <div className="rounded-2xl bg-neutral-100 px-6 py-8 text-center dark:bg-neutral-900">
         <p className="font-medium text-lg">{text}</p>
         <p className="mt-2 text-neutral-600 dark:text-neutral-400">

@@ -83,6 +83,11 @@ export function ResultView({ initial, retentionDays }: { initial: DetectionView;
     if (terminal) heading.current?.focus();
   }, [terminal]);
 
+  // After a delete the buttons are gone: focus goes to the heading that says so.
+  useEffect(() => {
+    if (deleted) document.getElementById("gone-heading")?.focus();
+  }, [deleted]);
+
   useEffect(() => {
     if (done) myResults.update(view.id, { faces: foundAtUpload, kind: view.kind });
   }, [done, view.id, view.kind, foundAtUpload]);

@@ -98,7 +98,7 @@ test("my results are listed on the home page, and the maker can delete one @phon
 
   page.once("dialog", (dialog) => dialog.accept());
   await page.getByRole("button", { name: "Delete" }).click();
-  await expect(page.getByRole("heading", { name: "Deleted" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Deleted" })).toBeFocused();
   expect((await page.request.get(`/api-assets/${id}/0-0.png`)).status()).toBe(404);
   expect((await page.request.get(`/api/detections/${id}`)).status()).toBe(404);
 

@@ -9,6 +9,17 @@ import { detectionView } from "./web-detections";
 
 export type PhotoStyle = "framed" | "blurred";
 
+/**
+ * A full-size export decodes the whole original (up to MAX_IMAGE_PIXELS, 150 MB of RGB at 50 MP): one at a time, so
+ * a burst of downloads queues instead of multiplying that in memory.
+ */
+let previous: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const run = previous.then(work, work);
+  previous = run.catch(() => undefined);
+  return run;
+}
+
 /** A face's area grown a little, so hair and ears go with it when it is blurred. */
 function grow(box: Box, width: number, height: number, factor: number): Box {
   const w = box.width * factor;
@@ -43,11 +54,22 @@ export async function exportPhoto(
   if (faces.some((face) => face.box === null)) {
     throw new ApiError(422, "This result has no face positions (Magic Hour reports none)");
   }
-  const image = await decodeImage(await readFile(ctx.storage.pathFor(task.inputKey)), {
+  const inputKey = task.inputKey;
+  const boxes = faces.map((face) => face.box as Box);
+  const bytes = await oneAtATime(() => render(ctx, inputKey, style, boxes));
+  return { name: `${style === "blurred" ? "faces-blurred" : "faces-framed"}-${id}.jpg`, bytes };
+}
+
+async function render(
+  ctx: ServerContext,
+  inputKey: string,
+  style: PhotoStyle,
+  boxes: Box[],
+): Promise<Buffer> {
+  const image = await decodeImage(await readFile(ctx.storage.pathFor(inputKey)), {
     maxPixels: ctx.config.maxImagePixels,
   });
   const raw = { raw: { width: image.width, height: image.height, channels: 3 as const } };
-  const boxes = faces.map((face) => face.box as Box);
   const layers =
     style === "blurred"
       ? await Promise.all(
@@ -67,11 +89,7 @@ export async function exportPhoto(
           }),
         )
       : [{ input: framesSvg(boxes, image.width, image.height), left: 0, top: 0 }];
-  const bytes = await sharp(image.data, raw)
-    .composite(layers)
-    .jpeg({ quality: 90, mozjpeg: true })
-    .toBuffer();
-  return { name: `${style === "blurred" ? "faces-blurred" : "faces-framed"}-${id}.jpg`, bytes };
+  return sharp(image.data, raw).composite(layers).jpeg({ quality: 90, mozjpeg: true }).toBuffer();
 }
 
 function framesSvg(boxes: Box[], width: number, height: number): Buffer {
