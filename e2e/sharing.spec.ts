@@ -110,14 +110,14 @@ test("my results are listed on the home page, and the maker can delete one @phon
   await expect(page.getByRole("link", { name: /sample1\.jpg/ })).toHaveCount(0);
 });
 
-test("the notice before upload says who sees a result and for how long", async ({ page }) => {
+test("the notice before upload says who sees a result and for how long @phone", async ({ page }) => {
   await page.goto("/");
   await expect(
     page.getByText("Anyone with a result's link can see it. Results are deleted after 7 days"),
   ).toBeVisible();
 });
 
-test("downloads: faces named as in the UI, boxes as CSV, and a photo with the faces blurred", async ({
+test("downloads: faces named as in the UI, boxes as CSV, and a photo with the faces blurred @phone", async ({
   page,
 }) => {
   await upload(page, "sample1.jpg", "3 faces found");
@@ -212,7 +212,7 @@ test("keyboard alone: focus lands on the result, frames are no tab stops, the ga
   await expect(dialog).toBeHidden();
 });
 
-test("clicking a frame on the photo opens that face; weaker candidates can be shown greyed", async ({
+test("clicking a frame on the photo opens that face; weaker candidates can be shown greyed @phone", async ({
   page,
 }) => {
   await upload(page, "sample4.jpg", "4 faces found");
@@ -241,7 +241,7 @@ test("on a phone the photo uses the width and the first faces show without scrol
   expect((firstFace?.y ?? Infinity) + (firstFace?.height ?? 0)).toBeLessThanOrEqual(viewport.height);
 });
 
-test("uploading shows the file's name and can be cancelled", async ({ page }) => {
+test("uploading shows the file's name and can be cancelled @phone", async ({ page }) => {
   await page.goto("/");
   const cdp = await page.context().newCDPSession(page);
   // A slow link (about 64 kB/s up), so the upload is still running when Cancel is pressed.
