@@ -1,6 +1,6 @@
 "use client";
 
-import { useSyncExternalStore } from "react";
+import { useState, useSyncExternalStore } from "react";
 import { type MyResult, myResults } from "@/lib/client/my-results";
 
 const EMPTY: MyResult[] = [];
@@ -17,6 +17,8 @@ function summary(result: MyResult): string {
  */
 export function MyResults({ retentionDays }: { retentionDays: number }) {
   const all = useSyncExternalStore(myResults.subscribe, myResults.list, () => EMPTY);
+  // A finished result whose preview is missing was deleted (perhaps from another tab) or expired on the server.
+  const [gone, setGone] = useState<ReadonlySet<string>>(new Set());
   const cutoff = Date.now() - retentionDays * 86_400_000;
   const results = all.filter((r) => Date.parse(r.createdAt) > cutoff);
   if (results.length === 0) return null;
@@ -38,6 +40,7 @@ export function MyResults({ retentionDays }: { retentionDays: number }) {
                 src={`/api-assets/${result.id}/preview.jpg`}
                 alt=""
                 loading="lazy"
+                onError={() => result.faces !== null && setGone((ids) => new Set(ids).add(result.id))}
                 width={320}
                 height={200}
                 className="aspect-[8/5] w-full bg-neutral-100 object-cover dark:bg-neutral-900"
@@ -45,7 +48,8 @@ export function MyResults({ retentionDays }: { retentionDays: number }) {
               <span className="block px-2 py-1.5 text-sm">
                 <span className="block truncate font-medium">{result.fileName ?? "Untitled"}</span>
                 <span className="block text-neutral-600 text-xs dark:text-neutral-400">
-                  {summary(result)} · {new Date(result.createdAt).toLocaleDateString()}
+                  {gone.has(result.id) ? "No longer available" : summary(result)} ·{" "}
+                  {new Date(result.createdAt).toLocaleDateString()}
                 </span>
               </span>
             </a>
