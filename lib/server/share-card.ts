@@ -7,13 +7,8 @@ const WIDTH = 1200;
 const HEIGHT = 630;
 const PAD = 24;
 
-/** The result page's picture, stored beside a task's faces. (Crops were the old share card's tiles; no longer used.) */
-export async function storePreview(
-  storage: FileStorage,
-  taskId: string,
-  preview: Buffer,
-  _crops?: Buffer[],
-): Promise<void> {
+/** The result page's picture (a photo's preview, a video's poster), stored beside a task's faces. */
+export async function storePreview(storage: FileStorage, taskId: string, preview: Buffer): Promise<void> {
   await storage.write(`api-assets/${taskId}/preview.jpg`, preview);
 }
 
@@ -46,7 +41,11 @@ export async function renderShareCard(
   const top = Math.round((HEIGHT - h) / 2);
   // Boxes are in pixels of the original photo; the preview may be smaller.
   const toCard = scale * (pw / (view.width ?? pw));
-  const faces = facesAtConfidence(view.faces, confidence).filter((face) => face.box !== null);
+  // A video's boxes come from many frames, not from its poster: its card shows the count only.
+  const faces =
+    view.kind === "image"
+      ? facesAtConfidence(view.faces, confidence).filter((face) => face.box !== null)
+      : [];
   const frames = faces
     .map(({ box }) => {
       if (!box) return "";

@@ -48,12 +48,7 @@ export function localRunner(deps: LocalRunnerDeps): (task: TaskRecord) => Promis
       });
     }
     if (result.preview) {
-      await storePreview(
-        storage,
-        task.id,
-        result.preview,
-        chosen.map((f) => f.crop),
-      );
+      await storePreview(storage, task.id, result.preview);
     }
     tasks.complete(task.id, { width: result.width, height: result.height });
   };
@@ -101,12 +96,7 @@ async function runVideo(task: TaskRecord, inputKey: string, deps: LocalRunnerDep
   // Final boxes are in the video's own pixels; the best shots may have changed since they were first reported.
   for (const person of result.persons) await recordPerson(task.id, person, deps);
   const poster = await posterJpeg(file, result.persons[0]?.time ?? 0);
-  await storePreview(
-    storage,
-    task.id,
-    poster,
-    result.persons.map((p) => p.crop),
-  );
+  await storePreview(storage, task.id, poster);
   tasks.complete(task.id, { width: result.width, height: result.height, duration: result.duration });
 }
 

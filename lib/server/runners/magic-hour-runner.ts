@@ -70,19 +70,18 @@ export function magicHourRunner(deps: MagicHourRunnerDeps): (task: TaskRecord) =
   };
 }
 
-/** The photo itself for the result page (Magic Hour gives no boxes to draw), plus the share card. */
+/** The photo itself for the result page (Magic Hour gives no boxes to draw); the share card is drawn from it. */
 async function finishWithPreview(task: TaskRecord, deps: MagicHourRunnerDeps): Promise<void> {
   const { tasks, storage } = deps;
   if (!task.inputKey || task.kind !== "image") {
     tasks.complete(task.id, { width: 0, height: 0 });
     return;
   }
-  const crops = await Promise.all(tasks.faces(task.id).map((face) => readFile(storage.pathFor(face.path))));
   const image = await decodeImage(await readFile(storage.pathFor(task.inputKey)), {
     maxPixels: deps.maxImagePixels,
   });
   const preview = await previewJpeg(image);
-  await storePreview(storage, task.id, preview, crops);
+  await storePreview(storage, task.id, preview);
   tasks.complete(task.id, { width: image.width, height: image.height });
 }
 
