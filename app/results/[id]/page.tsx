@@ -76,7 +76,7 @@ export default async function ResultPage({ params }: Props) {
   return (
     <main className="mx-auto max-w-5xl px-4 py-4 sm:py-8">
       <Suspense>
-        <ResultView initial={view} retentionDays={ctx.config.retentionMs / 86_400_000} />
+        <ResultView key={view.id} initial={view} retentionDays={ctx.config.retentionMs / 86_400_000} />
       </Suspense>
     </main>
   );
