@@ -1,0 +1,175 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Db } from "../database";
+import type { TaskStore } from "../task-store";
+import type { UploadStore } from "../upload-store";
+import {
+  type Claim,
+  exhaustedMessage,
+  LeaseLostError,
+  type SharedSettings,
+  type TaskRepository,
+  type UploadRepository,
+} from "./task-repository";
+
+/**
+ * The embedded repositories: the SQLite stores behind the async interfaces. One process owns the database, so the
+ * claims live in memory: a claim can only be lost to the process itself (a task re-claimed after it was parked or
+ * released), and a crash loses all of them at once, which the start-up recovery (the first `stranded` call) undoes.
+ */
+export function sqliteTaskRepository(store: TaskStore, db: Db): TaskRepository {
+  const claims = new Map<string, Claim & { parked: boolean }>();
+  const attempts = new Map<string, number>();
+  const requeue = db.prepare(
+    "UPDATE tasks SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'rendering'",
+  );
+  const unfinished = db.prepare<[number], { id: string }>(
+    "SELECT id FROM tasks WHERE status IN ('queued', 'rendering') ORDER BY created_at, rowid LIMIT ?",
+  );
+  let recovered = false;
+
+  function check(claim: Claim): void {
+    const held = claims.get(claim.taskId);
+    if (!held || held.token !== claim.token || held.parked) throw new LeaseLostError(claim);
+  }
+  function end(claim: Claim): void {
+    claims.delete(claim.taskId);
+    attempts.delete(claim.taskId);
+  }
+
+  return {
+    async create(task) {
+      return store.create(task);
+    },
+    async get(id) {
+      return store.get(id);
+    },
+    async faces(id, minScore) {
+      return store.faces(id, minScore);
+    },
+
+    async claim(id, options) {
+      const task = store.get(id);
+      if (!task) return { claimed: false, reason: "missing" };
+      if (task.status === "complete" || task.status === "error")
+        return { claimed: false, reason: "finished" };
+      const held = claims.get(id);
+      if (held && !held.parked) return { claimed: false, reason: "held" };
+      const resuming = held?.parked === true;
+      const attempt = resuming ? held.attempt : (attempts.get(id) ?? 0) + 1;
+      if (attempt > options.maxAttempts) {
+        store.fail(id, exhaustedMessage(attempt - 1));
+        attempts.delete(id);
+        return { claimed: false, reason: "exhausted" };
+      }
+      store.markRendering(id);
+      const claim = { taskId: id, attempt, token: randomUUID() };
+      claims.set(id, { ...claim, parked: false });
+      attempts.set(id, attempt);
+      return { claimed: true, claim, task: store.get(id) ?? task };
+    },
+    async renew(claim) {
+      check(claim);
+    },
+
+    async setInput(claim, inputKey) {
+      check(claim);
+      store.setInput(claim.taskId, inputKey);
+    },
+    async setRemoteId(claim, remoteId) {
+      check(claim);
+      store.setRemoteId(claim.taskId, remoteId);
+    },
+    async setProgress(claim, fraction) {
+      check(claim);
+      store.setProgress(claim.taskId, fraction);
+    },
+    async addFace(claim, face) {
+      check(claim);
+      store.addFace(claim.taskId, face);
+    },
+    async replaceFace(claim, face) {
+      check(claim);
+      store.replaceFace(claim.taskId, face);
+    },
+    async complete(claim, size) {
+      check(claim);
+      store.complete(claim.taskId, size);
+      end(claim);
+    },
+    async fail(claim, message) {
+      check(claim);
+      store.fail(claim.taskId, message);
+      end(claim);
+    },
+    async park(claim) {
+      check(claim);
+      claims.set(claim.taskId, { ...claim, parked: true });
+    },
+    async release(claim) {
+      check(claim);
+      requeue.run(claim.taskId);
+      claims.delete(claim.taskId);
+      attempts.set(claim.taskId, claim.attempt - 1);
+    },
+    async abandon(id, message) {
+      const task = store.get(id);
+      if (task?.status !== "queued" && task?.status !== "rendering") return false;
+      store.fail(id, message);
+      claims.delete(id);
+      attempts.delete(id);
+      return true;
+    },
+
+    async stranded(limit) {
+      if (!recovered) {
+        // The first call is this process's start: whatever was rendering belonged to a process that is gone.
+        recovered = true;
+        return store.recoverQueued().slice(0, limit);
+      }
+      return unfinished
+        .all(limit)
+        .map((row) => row.id)
+        .filter((id) => !claims.has(id));
+    },
+    async expire(cutoff) {
+      return store.expire(cutoff);
+    },
+  };
+}
+
+export function sqliteUploadRepository(store: UploadStore): UploadRepository {
+  return {
+    async create(upload) {
+      store.create(upload);
+    },
+    async get(id) {
+      return store.get(id);
+    },
+    async byFilePath(filePath) {
+      return store.byFilePath(filePath);
+    },
+    async claim(id) {
+      return store.claim(id);
+    },
+    async release(id) {
+      store.release(id);
+    },
+    async markUploaded(id, size) {
+      store.markUploaded(id, size);
+    },
+    async expire(cutoff) {
+      return store.expire(cutoff);
+    },
+  };
+}
+
+export function sqliteSharedSettings(db: Db): SharedSettings {
+  const insert = db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)");
+  const select = db.prepare<[string], { value: string }>("SELECT value FROM settings WHERE key = ?");
+  return {
+    async secret(name) {
+      insert.run(name, randomBytes(32).toString("base64"));
+      return Buffer.from(select.get(name)?.value ?? "", "base64");
+    },
+  };
+}
