@@ -1,0 +1,56 @@
+import { type Claim, LeaseLostError, type TaskRepository } from "../repository/task-repository";
+import type { TaskRecord } from "../task-store";
+import type { JobHandler, JobOutcome } from "./job-queue";
+
+export interface ClaimedRunOptions {
+  tasks: TaskRepository;
+  /** Who runs it (host:pid). */
+  worker: string;
+  /** A run's lease, renewed every third of it while the run goes on. */
+  leaseMs: number;
+  maxAttempts: number;
+}
+
+/**
+ * What a run does with its task once claimed: finish it through the repository (every write carrying the claim),
+ * or ask to be woken later (`againInMs`, a remote provider still working) without holding a worker slot meanwhile.
+ * `signal` aborts when the claim is lost, so a run that can stop early does.
+ */
+export type ClaimedRun = (claim: Claim, task: TaskRecord, signal: AbortSignal) => Promise<JobOutcome>;
+
+/**
+ * Turns a run into a job handler: claims the task (a second delivery of the same job finds it held, finished or
+ * gone, and does nothing), keeps the lease alive while the run works, parks the task when the run asks to be woken
+ * later, and gives the task back when the run throws, so the queue's retry can claim it again.
+ */
+export function claimedRunHandler(options: ClaimedRunOptions, run: ClaimedRun): JobHandler {
+  const { tasks, leaseMs } = options;
+  return async (taskId) => {
+    const result = await tasks.claim(taskId, options);
+    if (!result.claimed) {
+      // Held: a worker that may be dead still has the lease; look again once it would have lapsed.
+      return result.reason === "held" ? { againInMs: leaseMs } : undefined;
+    }
+    const { claim, task } = result;
+    const lost = new AbortController();
+    const renewal = setInterval(() => {
+      tasks.renew(claim, leaseMs).catch((error) => {
+        if (error instanceof LeaseLostError) lost.abort(error);
+        else console.error(`[jobs] task ${taskId}: lease renewal failed:`, error);
+      });
+    }, leaseMs / 3);
+    renewal.unref();
+    try {
+      const outcome = await run(claim, task, lost.signal);
+      if (outcome) await tasks.park(claim, outcome.againInMs + leaseMs);
+      return outcome;
+    } catch (error) {
+      // Another attempt owns the task now: nothing of this one counts, and nothing is left to do.
+      if (error instanceof LeaseLostError || lost.signal.aborted) return undefined;
+      await tasks.release(claim).catch(() => {});
+      throw error;
+    } finally {
+      clearInterval(renewal);
+    }
+  };
+}
