@@ -10,6 +10,8 @@
 # test:tester / testing as the S3 key pair. Start takes ~7 s; Swift's four servers use ~250 MB.
 set -euo pipefail
 RUN=${SVC_DIR:-/tmp/facefinder-services}
+# The machine's own PostgreSQL and Redis (used when they answer), and the ports for ones started here otherwise.
+SHARED_PG_PORT=${SHARED_PG_PORT:-5432}; SHARED_REDIS_PORT=${SHARED_REDIS_PORT:-6379}
 PGPORT_OWN=55432; REDISPORT_OWN=6390; S3PORT=16080
 
 log() { echo "[services] $*" >&2; }
@@ -19,8 +21,8 @@ answers() { timeout 1 bash -c "</dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 install_missing() {
   local wanted=()
   command -v swift-proxy-server >/dev/null || wanted+=(swift swift-proxy swift-object swift-container swift-account)
-  answers 5432 || command -v pg_ctlcluster >/dev/null || wanted+=(postgresql)
-  answers 6379 || command -v redis-server >/dev/null || wanted+=(redis-server)
+  answers "$SHARED_PG_PORT" || command -v pg_ctlcluster >/dev/null || wanted+=(postgresql)
+  answers "$SHARED_REDIS_PORT" || command -v redis-server >/dev/null || wanted+=(redis-server)
   [ ${#wanted[@]} -eq 0 ] && return
   log "installing ${wanted[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -29,7 +31,7 @@ install_missing() {
 }
 
 start_postgres() {
-  if answers 5432; then echo "postgres://postgres@127.0.0.1:5432/postgres"; return; fi
+  if answers "$SHARED_PG_PORT"; then echo "postgres://postgres@127.0.0.1:$SHARED_PG_PORT/postgres"; return; fi
   if ! answers $PGPORT_OWN; then
     local bin; bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
     mkdir -p "$RUN/pg"; chown postgres: "$RUN/pg"
@@ -42,7 +44,7 @@ start_postgres() {
 }
 
 start_redis() {
-  if answers 6379; then echo "redis://127.0.0.1:6379"; return; fi
+  if answers "$SHARED_REDIS_PORT"; then echo "redis://127.0.0.1:$SHARED_REDIS_PORT"; return; fi
   if ! answers $REDISPORT_OWN; then
     # Tests only: no persistence. Production wants appendonly yes and maxmemory-policy noeviction (docs/SCALING.md).
     redis-server --daemonize yes --bind 127.0.0.1 --port $REDISPORT_OWN --save "" --appendonly no \
