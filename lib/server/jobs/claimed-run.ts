@@ -28,8 +28,8 @@ export function claimedRunHandler(options: ClaimedRunOptions, run: ClaimedRun): 
   return async (taskId) => {
     const result = await tasks.claim(taskId, options);
     if (!result.claimed) {
-      // Held: a worker that may be dead still has the lease; look again once it would have lapsed.
-      return result.reason === "held" ? { againInMs: leaseMs } : undefined;
+      // Held: a worker that may be dead still has the lease; look again just after it would have lapsed.
+      return result.reason === "held" ? { againInMs: result.leaseLeftMs + 250 } : undefined;
     }
     const { claim, task } = result;
     const lost = new AbortController();

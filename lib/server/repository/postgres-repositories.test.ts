@@ -115,7 +115,7 @@ describe.runIf(ready)("PostgreSQL", () => {
       const options = { ...OPTIONS, leaseMs: 1, maxAttempts: 2 };
       const first = await claimed(tasks, task.id, options);
       await tasks.renew(first, 60_000);
-      expect(await tasks.claim(task.id, options)).toEqual({ claimed: false, reason: "held" });
+      expect(await tasks.claim(task.id, options)).toMatchObject({ claimed: false, reason: "held" });
       expect(await tasks.stranded(1000)).not.toContain(task.id);
       await tasks.renew(first, 1);
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -143,8 +143,10 @@ export function postgresTaskRepository(pool: PgPool, now: () => number = Date.no
           attempt: number;
           parked: boolean;
           lapsed: boolean;
+          left: number;
         }>(
-          `SELECT status, attempt, parked, coalesce(lease_until < ${DB_NOW_MS}, true) AS lapsed
+          `SELECT status, attempt, parked, coalesce(lease_until < ${DB_NOW_MS}, true) AS lapsed,
+             greatest(coalesce(lease_until - ${DB_NOW_MS}, 0), 0) AS left
            FROM tasks WHERE id = $1 FOR UPDATE`,
           [id],
         );
@@ -152,8 +154,9 @@ export function postgresTaskRepository(pool: PgPool, now: () => number = Date.no
         if (!row) return { claimed: false, reason: "missing" } as const;
         if (row.status === "complete" || row.status === "error")
           return { claimed: false, reason: "finished" } as const;
-        if (row.status === "rendering" && !row.parked && !row.lapsed)
-          return { claimed: false, reason: "held" } as const;
+        if (row.status === "rendering" && !row.parked && !row.lapsed) {
+          return { claimed: false, reason: "held", leaseLeftMs: row.left } as const;
+        }
         // Waking a parked task goes on with the same attempt; anything else is a fresh attempt.
         const resuming = row.status === "rendering" && row.parked;
         if (!resuming && row.attempt >= options.maxAttempts) {

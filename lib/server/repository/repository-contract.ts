@@ -92,10 +92,12 @@ export function describeRepositoryContract(name: string, open: () => Promise<Rep
         claim: { taskId: task.id, attempt: 1 },
         task: { status: "rendering" },
       });
-      expect(await repos.tasks.claim(task.id, { ...OPTIONS, worker: "test:2" })).toEqual({
-        claimed: false,
-        reason: "held",
-      });
+      const second = await repos.tasks.claim(task.id, { ...OPTIONS, worker: "test:2" });
+      expect(second).toMatchObject({ claimed: false, reason: "held" });
+      if (!second.claimed && second.reason === "held") {
+        expect(second.leaseLeftMs).toBeGreaterThan(0);
+        expect(second.leaseLeftMs).toBeLessThanOrEqual(OPTIONS.leaseMs);
+      }
       if (!first.claimed) return;
       await repos.tasks.complete(first.claim, { width: 640, height: 480 });
       expect(await repos.tasks.claim(task.id, OPTIONS)).toEqual({ claimed: false, reason: "finished" });

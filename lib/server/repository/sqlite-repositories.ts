@@ -53,7 +53,8 @@ export function sqliteTaskRepository(store: TaskStore, db: Db): TaskRepository {
       if (task.status === "complete" || task.status === "error")
         return { claimed: false, reason: "finished" };
       const held = claims.get(id);
-      if (held && !held.parked) return { claimed: false, reason: "held" };
+      // One process: a live claim here is this process's own run, which never lapses while it goes on.
+      if (held && !held.parked) return { claimed: false, reason: "held", leaseLeftMs: options.leaseMs };
       const resuming = held?.parked === true;
       const attempt = resuming ? held.attempt : (attempts.get(id) ?? 0) + 1;
       if (attempt > options.maxAttempts) {

@@ -20,11 +20,10 @@ export interface Claim {
 
 export type ClaimResult =
   | { claimed: true; claim: Claim; task: TaskRecord }
-  | {
-      claimed: false;
-      /** missing / finished: nothing to do. held: another worker's lease is live. exhausted: now in `error`. */
-      reason: "missing" | "finished" | "held" | "exhausted";
-    };
+  /** missing / finished: nothing to do. exhausted: its workers died on every attempt, and it is now in `error`. */
+  | { claimed: false; reason: "missing" | "finished" | "exhausted" }
+  /** Another worker's lease is live (that worker may be dead): it lapses in `leaseLeftMs` at the latest. */
+  | { claimed: false; reason: "held"; leaseLeftMs: number };
 
 export interface ClaimOptions {
   /** Who claims (host:pid), for logs and /metrics. */
