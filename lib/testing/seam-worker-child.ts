@@ -20,8 +20,9 @@ const queue = bullmqJobQueue({
   concurrency: 1,
   attempts: 3,
   backoffMs: 100,
-  lockMs: 2000,
-  stalledIntervalMs: 1000,
+  // Short by default so tests recover in seconds; LOCK_MS / STALLED_MS / LEASE_MS set production-like ones.
+  lockMs: Number(process.env.LOCK_MS ?? 2000),
+  stalledIntervalMs: Number(process.env.STALLED_MS ?? 1000),
   exhausted: async (taskId, error) => {
     await tasks.abandon(taskId, error.message);
   },
@@ -29,7 +30,7 @@ const queue = bullmqJobQueue({
 const hang = process.env.HANG_AFTER_FIRST_FACE === "1";
 queue.start(
   claimedRunHandler(
-    { tasks, worker: `child:${process.pid}`, leaseMs: 2000, maxAttempts: 3 },
+    { tasks, worker: `child:${process.pid}`, leaseMs: Number(process.env.LEASE_MS ?? 2000), maxAttempts: 3 },
     seamWorkerRun(tasks, {
       hang,
       pauseMs: Number(process.env.PAUSE_MS ?? 0),
