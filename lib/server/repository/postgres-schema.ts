@@ -62,4 +62,13 @@ export const POSTGRES_MIGRATIONS: string[] = [
     PRIMARY KEY (task_id, frame, idx)
   );
   `,
+  // Delete from the web app (as SQLite's migration 5): the hash of the uploader's token, and a tombstone per deleted
+  // task so that a shared link can say "deleted" rather than "not found".
+  `
+  ALTER TABLE tasks ADD COLUMN delete_token_hash TEXT;
+  CREATE TABLE deleted_tasks (
+    id TEXT PRIMARY KEY,
+    deleted_at BIGINT NOT NULL
+  );
+  `,
 ];

@@ -277,5 +277,35 @@ export function postgresTaskRepository(pool: PgPool, now: () => number = Date.no
         return ids;
       });
     },
+
+    async setDeleteToken(id, owner, tokenHash) {
+      await pool.query("UPDATE tasks SET delete_token_hash = $3 WHERE id = $1 AND owner = $2", [
+        id,
+        owner,
+        tokenHash,
+      ]);
+    },
+    async deletable(id, owner) {
+      const { rows } = await pool.query<{ status: TaskStatus; delete_token_hash: string | null }>(
+        "SELECT status, delete_token_hash FROM tasks WHERE id = $1 AND owner = $2",
+        [id, owner],
+      );
+      return rows[0] ? { status: rows[0].status, deleteTokenHash: rows[0].delete_token_hash } : undefined;
+    },
+    remove(id) {
+      return transaction(pool, async (client) => {
+        await client.query("DELETE FROM faces WHERE task_id = $1", [id]);
+        await client.query("DELETE FROM tasks WHERE id = $1", [id]);
+        await client.query(
+          `INSERT INTO deleted_tasks (id, deleted_at) VALUES ($1, $2)
+           ON CONFLICT (id) DO UPDATE SET deleted_at = excluded.deleted_at`,
+          [id, now()],
+        );
+      });
+    },
+    async wasDeleted(id) {
+      const { rowCount } = await pool.query("SELECT 1 FROM deleted_tasks WHERE id = $1", [id]);
+      return rowCount === 1;
+    },
   };
 }

@@ -244,6 +244,29 @@ export function describeRepositoryContract(name: string, open: () => Promise<Rep
       expect(await repos.tasks.expire(Date.now() + 1000)).not.toContain(old.id);
     });
 
+    it("deletes a result for its uploader's token hash only, and remembers that it was deleted", async () => {
+      const task = await repos.tasks.create(newTask({ owner: "web" }));
+      await repos.tasks.setDeleteToken(task.id, "someone-else", "ffff");
+      expect(await repos.tasks.deletable(task.id, "web")).toEqual({
+        status: "queued",
+        deleteTokenHash: null,
+      });
+      await repos.tasks.setDeleteToken(task.id, "web", "abcd");
+      const claim = await claimed(repos.tasks, task.id);
+      await repos.tasks.addFace(claim, face(task.id, 0));
+      await repos.tasks.complete(claim, { width: 1, height: 1 });
+      expect(await repos.tasks.deletable(task.id, "web")).toEqual({
+        status: "complete",
+        deleteTokenHash: "abcd",
+      });
+      expect(await repos.tasks.deletable(task.id, "someone-else")).toBeUndefined();
+      expect(await repos.tasks.wasDeleted(task.id)).toBe(false);
+      await repos.tasks.remove(task.id);
+      expect(await repos.tasks.get(task.id)).toBeUndefined();
+      expect(await repos.tasks.faces(task.id)).toEqual([]);
+      expect(await repos.tasks.wasDeleted(task.id)).toBe(true);
+    });
+
     it("hands an upload slot to exactly one PUT and keeps a slot a live task reads", async () => {
       const id = randomUUID().replaceAll("-", "");
       const filePath = `api-assets/${id}/input.jpg`;

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { TaskStatus } from "../../api/detection-view";
 import type { Db } from "../database";
 import type { TaskStore } from "../task-store";
 import type { UploadStore } from "../upload-store";
@@ -25,6 +26,17 @@ export function sqliteTaskRepository(store: TaskStore, db: Db): TaskRepository {
   const unfinished = db.prepare<[number], { id: string }>(
     "SELECT id FROM tasks WHERE status IN ('queued', 'rendering') ORDER BY created_at, rowid LIMIT ?",
   );
+  const setDeleteToken = db.prepare("UPDATE tasks SET delete_token_hash = ? WHERE id = ? AND owner = ?");
+  const selectDeletable = db.prepare<
+    [string, string],
+    { status: TaskStatus; delete_token_hash: string | null }
+  >("SELECT status, delete_token_hash FROM tasks WHERE id = ? AND owner = ?");
+  const removeTask = db.transaction((id: string, at: number) => {
+    db.prepare("DELETE FROM faces WHERE task_id = ?").run(id);
+    db.prepare("DELETE FROM tasks WHERE id = ?").run(id);
+    db.prepare("INSERT OR REPLACE INTO deleted_tasks (id, deleted_at) VALUES (?, ?)").run(id, at);
+  });
+  const selectDeleted = db.prepare("SELECT 1 FROM deleted_tasks WHERE id = ?");
   let recovered = false;
 
   function check(claim: Claim): void {
@@ -134,6 +146,20 @@ export function sqliteTaskRepository(store: TaskStore, db: Db): TaskRepository {
     },
     async expire(cutoff) {
       return store.expire(cutoff);
+    },
+
+    async setDeleteToken(id, owner, tokenHash) {
+      setDeleteToken.run(tokenHash, id, owner);
+    },
+    async deletable(id, owner) {
+      const row = selectDeletable.get(id, owner);
+      return row ? { status: row.status, deleteTokenHash: row.delete_token_hash } : undefined;
+    },
+    async remove(id) {
+      removeTask(id, Date.now());
+    },
+    async wasDeleted(id) {
+      return selectDeleted.get(id) !== undefined;
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { TaskStatus } from "../../api/detection-view";
 import type { FaceRecord, NewTask, TaskRecord } from "../task-store";
 import type { UploadRecord } from "../upload-store";
 
@@ -89,6 +90,16 @@ export interface TaskRepository {
   stranded(limit: number): Promise<string[]>;
   /** Mark finished tasks created before `cutoff` as expired, drop their faces, and return their ids. */
   expire(cutoff: number): Promise<string[]>;
+
+  // Deleting a result from the web app: only the hash of the uploader's token is stored, and a tombstone stays.
+  setDeleteToken(id: string, owner: string, tokenHash: string): Promise<void>;
+  deletable(
+    id: string,
+    owner: string,
+  ): Promise<{ status: TaskStatus; deleteTokenHash: string | null } | undefined>;
+  /** Drop the task and its faces, keeping a tombstone so its share link can say it was deleted. */
+  remove(id: string): Promise<void>;
+  wasDeleted(id: string): Promise<boolean>;
 }
 
 export type NewUpload = Omit<UploadRecord, "state" | "size">;
