@@ -1,17 +1,22 @@
 import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
-import { chromiumLaunchOptions } from "./lib/testing/chromium";
+import { CHROMIUM_ARGS, chooseChromium } from "./lib/testing/chromium";
 
 /**
- * End-to-end tests: Debian's Chromium (Playwright can't download its own browsers on these machines) against the
- * production build. `e2e/serve.ts` builds when the sources changed, then runs `next start` with a fresh data dir.
+ * End-to-end tests: a system Chromium, or the one `@sparticuz/chromium` ships (see lib/testing/chromium.ts), against
+ * the production build. `e2e/serve.ts` builds when the sources changed, then runs `next start` with a fresh data dir.
  */
 const PORT = Number(process.env.E2E_PORT ?? 3217);
 /** A second app, with Magic Hour as its provider, pointed at the fake Magic Hour. */
 const MH_PORT = PORT + 2;
 const FAKE_PORT = PORT + 1;
 const FAKE_TOKEN = "mhk_e2e_fake_token";
+// Resolved before the config is read: the bundled Chromium's path is known only once it is unpacked. Every worker
+// loads this config again; the unpacked binary is then found at once.
+const browser = await chooseChromium();
+if (!process.env.TEST_WORKER_INDEX)
+  console.log(`e2e browser: ${browser.source} Chromium at ${browser.executablePath}`);
 
 export default defineConfig({
   testDir: "e2e",
@@ -25,7 +30,7 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${PORT}`,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
-    launchOptions: chromiumLaunchOptions,
+    launchOptions: { executablePath: browser.executablePath, args: CHROMIUM_ARGS },
   },
   projects: [
     { name: "desktop", use: { viewport: { width: 1280, height: 860 } }, testIgnore: /magic-hour/ },

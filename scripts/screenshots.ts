@@ -1,8 +1,8 @@
 /**
  * npm run screenshots — what a person sees, written to docs/screenshots/: the home page (with "Your results"), a
  * result page, the share panel with its QR code, an enlarged face, a video result, at desktop (1280 × 860) and
- * phone (Pixel 7) sizes, and the share card a pasted link shows. Runs the production build with Debian's Chromium,
- * like the e2e tests.
+ * phone (Pixel 7) sizes, and the share card a pasted link shows. Runs the production build in the same
+ * Chromium as the e2e tests (lib/testing/chromium.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { chromium, devices, type Page } from "@playwright/test";
@@ -15,7 +15,7 @@ const OUT = "docs/screenshots";
 mkdirSync(OUT, { recursive: true });
 ensureProductionBuild();
 const server = await startServer();
-const browser = await chromium.launch(chromiumLaunchOptions);
+const browser = await chromium.launch(await chromiumLaunchOptions());
 
 async function upload(page: Page, file: Parameters<Page["setInputFiles"]>[1], heading: RegExp) {
   await page.goto(`${server.origin}/`);
