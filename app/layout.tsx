@@ -33,6 +33,11 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           </div>
         </header>
         {children}
+        <footer className="mx-auto max-w-5xl px-4 py-8 text-neutral-500 text-sm">
+          <a href="/docs" className="hover:underline">
+            API reference
+          </a>
+        </footer>
       </body>
     </html>
   );

@@ -1,10 +1,14 @@
+import { randomUUID } from "node:crypto";
+import { ID_PATTERN } from "./ids";
+import { errorFields, type LogLevel, log } from "./log";
+
 /**
  * The one error type route handlers throw. Its message is shown to the client as Magic Hour's `{ "message": ... }`;
  * anything else thrown is an internal error: logged, and answered with a generic message.
  */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 503,
     message: string,
   ) {
     super(message);
@@ -28,24 +32,133 @@ function isApiError(error: unknown): error is ApiError {
 export function errorResponse(error: unknown): Response {
   if (isApiError(error)) {
     const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+    const allow = (error as { allow?: string }).allow;
     const headers: Record<string, string> = retryAfter ? { "Retry-After": String(retryAfter) } : {};
+    if (allow) headers.Allow = allow;
     // A body refused part-way is still arriving: the connection can't carry another request after this answer.
     if (error.status === 413) headers.Connection = "close";
     return Response.json({ message: error.message }, { status: error.status, headers });
   }
-  console.error("[api] unexpected error:", error);
   return Response.json({ message: "Internal server error" }, { status: 500 });
 }
 
-/** Wrap a route handler so that every failure becomes a JSON error response. */
+/** A request id from a proxy in front is kept (so its logs and ours line up) when it looks like one. */
+const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * The route a path belongs to, for logs: ids become `{id}` (so lines group by endpoint, and a capability id never
+ * lands in a log), as do crop file names.
+ */
+export function routeOf(pathname: string): string {
+  const segments = pathname.split("/");
+  return segments
+    .map((segment, i) => {
+      if (ID_PATTERN.test(segment)) return "{id}";
+      if (segments[1] === "api-assets" && i === 3) return "{file}";
+      return segment;
+    })
+    .join("/");
+}
+
+/**
+ * A client that hangs up mid-request (an aborted upload) is not a server fault: Next.js aborts the request's
+ * signal, and reading the body then fails with a reset or abort error.
+ */
+function clientGone(request: Request | undefined, error: unknown): boolean {
+  if (request?.signal?.aborted) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    code === "ECONNRESET" ||
+    code === "ERR_STREAM_PREMATURE_CLOSE" ||
+    (error instanceof Error && (error.name === "AbortError" || error.message === "aborted"))
+  );
+}
+
+/**
+ * Wrap a route handler: every failure becomes a JSON error response, every response carries an `X-Request-Id`, and
+ * every request is logged as one JSON line (method, route, status, duration, request id; never the query string,
+ * which holds upload signatures, nor any header).
+ */
 export function handle<Args extends unknown[]>(
   handler: (...args: Args) => Promise<Response>,
 ): (...args: Args) => Promise<Response> {
   return async (...args) => {
+    const started = performance.now();
+    const request = args[0] instanceof Request ? args[0] : undefined;
+    const incoming = request?.headers.get("x-request-id") ?? "";
+    const requestId = INCOMING_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    let response: Response;
+    let level: LogLevel = "info";
+    let extra: Record<string, unknown> = {};
     try {
-      return await handler(...args);
+      response = await handler(...args);
     } catch (error) {
-      return errorResponse(error);
+      response = errorResponse(error);
+      if (!isApiError(error)) {
+        if (clientGone(request, error)) {
+          extra = { aborted: true };
+        } else {
+          level = "error";
+          extra = errorFields(error);
+        }
+      }
     }
+    response = withHeader(response, "X-Request-Id", requestId);
+    const pathname = request ? new URL(request.url).pathname : "";
+    log(level, "request", {
+      request_id: requestId,
+      method: request?.method,
+      route: routeOf(pathname),
+      // Nginx's "client closed request": the client never saw an answer.
+      status: extra.aborted ? 499 : response.status,
+      duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      ...extra,
+    });
+    return response;
   };
+}
+
+function withHeader(response: Response, name: string, value: string): Response {
+  try {
+    response.headers.set(name, value);
+    return response;
+  } catch {
+    // A response with immutable headers (one passed on from fetch): copy it.
+    const copy = new Response(response.body, response);
+    copy.headers.set(name, value);
+    return copy;
+  }
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+type RouteHandler = (request: Request) => Promise<Response>;
+
+class MethodNotAllowed extends ApiError {
+  constructor(readonly allow: string) {
+    super(405, `Method not allowed: use ${allow.replace(/, HEAD|, OPTIONS/g, "")}`);
+  }
+}
+
+/**
+ * Handlers for the methods a route doesn't serve: 405 with a JSON message and an `Allow` header, where Next.js
+ * would answer with an empty body. Use: `export const { GET, PUT, PATCH, DELETE } = methodNotAllowed(["POST"]);`.
+ */
+export function methodNotAllowed(allowed: readonly Method[]): Record<Method, RouteHandler> {
+  const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
+  const reject = handle(async () => {
+    throw new MethodNotAllowed(allow);
+  });
+  return everyMethod(reject);
+}
+
+/** Handlers for a path no route serves (under /v1): 404 with Magic Hour's JSON body, whatever the method. */
+export function unknownPath(): Record<Method, RouteHandler> {
+  const reject = handle(async () => {
+    throw notFound();
+  });
+  return everyMethod(reject);
+}
+
+function everyMethod(handler: RouteHandler): Record<Method, RouteHandler> {
+  return { GET: handler, POST: handler, PUT: handler, PATCH: handler, DELETE: handler };
 }

@@ -1,4 +1,4 @@
-import { handle } from "@/lib/server/api-error";
+import { handle, methodNotAllowed } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { issueDeleteToken } from "@/lib/server/delete-detection";
 import { acceptWebUpload } from "@/lib/server/web-detections";
@@ -9,3 +9,5 @@ export const POST = handle(async (request: Request) => {
   // Only this answer ever carries the token: the uploading browser keeps it to delete the result later.
   return Response.json({ id, deleteToken: issueDeleteToken(ctx, id) });
 });
+
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed(["POST"]);

@@ -1,7 +1,9 @@
-import { handle } from "@/lib/server/api-error";
+import { handle, methodNotAllowed } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { receiveUpload } from "@/lib/server/handlers/receive-upload";
 
 export const PUT = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) =>
   receiveUpload(request, serverContext(), (await params).id),
 );
+
+export const { GET, POST, PATCH, DELETE } = methodNotAllowed(["PUT"]);

@@ -1,5 +1,7 @@
-import { handle } from "@/lib/server/api-error";
+import { handle, methodNotAllowed } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { createFaceDetection } from "@/lib/server/handlers/face-detection";
 
 export const POST = handle((request: Request) => createFaceDetection(request, serverContext()));
+
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed(["POST"]);

@@ -1,4 +1,4 @@
-import { CreateFaceDetectionRequest } from "../../api/schemas";
+import { CreateFaceDetectionRequest, type FaceDetection } from "../../api/schemas";
 import { DEFAULT_CONFIDENCE } from "../../engine/face-engine";
 import { ApiError, notFound } from "../api-error";
 import { authenticate } from "../auth";
@@ -64,7 +64,7 @@ export async function getFaceDetection(request: Request, ctx: ServerContext, id:
  * Magic Hour's shape, exactly, for the fields it defines; this server's extra fields sit beside them (the SDK
  * ignores unknown fields).
  */
-export function presentTask(task: TaskRecord, faces: FaceRecord[], origin: string) {
+export function presentTask(task: TaskRecord, faces: FaceRecord[], origin: string): FaceDetection {
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
     id: task.id,
@@ -86,7 +86,7 @@ export function presentTask(task: TaskRecord, faces: FaceRecord[], origin: strin
               width: round(face.box.width),
               height: round(face.box.height),
             },
-            landmarks: face.landmarks.map(([x, y]) => [round(x), round(y)]),
+            landmarks: face.landmarks.map(([x, y]): [number, number] => [round(x), round(y)]),
           }),
     })),
     kind: task.kind,

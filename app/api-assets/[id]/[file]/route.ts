@@ -1,4 +1,4 @@
-import { handle } from "@/lib/server/api-error";
+import { handle, methodNotAllowed } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { serveAsset } from "@/lib/server/handlers/assets";
 
@@ -13,3 +13,5 @@ export const HEAD = handle(async (_request: Request, { params }: Params) => {
   const { id, file } = await params;
   return serveAsset(serverContext(), id, file, "HEAD");
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);

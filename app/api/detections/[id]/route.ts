@@ -1,4 +1,4 @@
-import { handle, notFound } from "@/lib/server/api-error";
+import { handle, methodNotAllowed, notFound } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { deleteDetection } from "@/lib/server/delete-detection";
 import { detectionView } from "@/lib/server/web-detections";
@@ -14,3 +14,5 @@ export const DELETE = handle(async (request: Request, { params }: { params: Prom
   await deleteDetection(serverContext(), (await params).id, request.headers.get("x-delete-token") ?? "");
   return new Response(null, { status: 204 });
 });
+
+export const { POST, PUT, PATCH } = methodNotAllowed(["GET", "DELETE"]);

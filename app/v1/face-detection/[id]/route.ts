@@ -1,7 +1,9 @@
-import { handle } from "@/lib/server/api-error";
+import { handle, methodNotAllowed } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { getFaceDetection } from "@/lib/server/handlers/face-detection";
 
 export const GET = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) =>
   getFaceDetection(request, serverContext(), (await params).id),
 );
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);

@@ -1,5 +1,7 @@
-import { handle } from "@/lib/server/api-error";
+import { handle, methodNotAllowed } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { createUploadUrls } from "@/lib/server/handlers/upload-urls";
 
 export const POST = handle((request: Request) => createUploadUrls(request, serverContext()));
+
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed(["POST"]);

@@ -1,4 +1,4 @@
-import { handle, notFound } from "@/lib/server/api-error";
+import { handle, methodNotAllowed, notFound } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { rerunDetection } from "@/lib/server/web-detections";
 
@@ -8,3 +8,5 @@ export const POST = handle(async (request: Request, { params }: { params: Promis
   if (!rerun) throw notFound();
   return Response.json(rerun);
 });
+
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed(["POST"]);
