@@ -11,7 +11,7 @@ export interface ChromiumChoice {
   source: "system" | "bundled";
 }
 
-export async function chooseChromium(env: NodeJS.ProcessEnv = process.env): Promise<ChromiumChoice> {
+export async function chooseChromium(env: Record<string, string | undefined> = process.env): Promise<ChromiumChoice> {
   const forced = env.E2E_BROWSER;
   if (forced && forced !== "system" && forced !== "bundled") {
     throw new Error(`E2E_BROWSER must be "system" or "bundled", not "${forced}"`);
@@ -38,7 +38,7 @@ export const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 
-export async function chromiumLaunchOptions(env: NodeJS.ProcessEnv = process.env) {
+export async function chromiumLaunchOptions(env: Record<string, string | undefined> = process.env) {
   const { executablePath } = await chooseChromium(env);
   return { executablePath, args: CHROMIUM_ARGS };
 }
