@@ -69,12 +69,11 @@ function Fields({ rows }: { rows: FieldRow[] }) {
         const extra = /^Extra(, videos)?\. /.exec(row.description);
         const description = extra ? row.description.slice(extra[0].length) : row.description;
         return (
-          <li
-            key={row.name}
-            className="py-2 sm:grid sm:grid-cols-[minmax(14rem,20rem)_1fr] sm:gap-4"
-            style={{ paddingLeft: `${row.depth * 0.75}rem` }}
-          >
-            <div className="flex flex-wrap items-baseline gap-x-2">
+          <li key={row.name} className="py-2 sm:grid sm:grid-cols-[minmax(14rem,20rem)_1fr] sm:gap-4">
+            <div
+              className="flex flex-wrap items-baseline gap-x-2"
+              style={{ paddingLeft: `${row.depth * 0.75}rem` }}
+            >
               <code className="break-all font-mono font-semibold text-[0.8rem]">{row.name}</code>
               <span className="font-mono text-violet-700 text-xs dark:text-violet-300">{row.type}</span>
               {row.required ? null : <span className="text-neutral-400 text-xs">optional</span>}
