@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../api/openapi";
 import { type RunningServer, startServer } from "../testing/next-server";
 import { responseChecker } from "../testing/openapi-check";
+import { makeVideo } from "../testing/video-fixtures";
 
 /**
  * The production server against its own OpenAPI document: real uploads, detections and errors, each body validated
@@ -55,15 +56,44 @@ function requestLines(): Record<string, unknown>[] {
     .filter((line) => line.msg === "request");
 }
 
-async function uploadUrl(): Promise<{ upload_url: string; file_path: string }> {
+async function uploadUrl(
+  type = "image",
+  extension = "jpg",
+): Promise<{ upload_url: string; file_path: string }> {
   const { body } = await call("/v1/files/upload-urls", "POST", "/v1/files/upload-urls", {
     headers: jsonHeaders,
-    body: JSON.stringify({ items: [{ type: "image", extension: "jpg" }] }),
+    body: JSON.stringify({ items: [{ type, extension }] }),
   });
   return (body as { items: { upload_url: string; file_path: string }[] }).items[0] as {
     upload_url: string;
     file_path: string;
   };
+}
+
+type Task = {
+  status: string;
+  kind: string;
+  faces: { score?: number; box?: object; landmarks?: unknown[]; appearances?: unknown[] }[];
+  error?: { message: string };
+};
+
+/** Upload, create, and poll to the end, checking every answer against the document on the way. */
+async function detect(bytes: BodyInit, type: string, extension: string): Promise<Task> {
+  const item = await uploadUrl(type, extension);
+  const put = await fetch(item.upload_url, { method: "PUT", body: bytes });
+  expect(put.status).toBe(200);
+  check("/uploads/{id}", "PUT", put.status, (await put.text()) || undefined);
+  const { body: created } = await call("/v1/face-detection", "POST", "/v1/face-detection", {
+    headers: jsonHeaders,
+    body: JSON.stringify({ assets: { target_file_path: item.file_path }, confidence_score: 0.5 }),
+  });
+  const id = (created as { id: string }).id;
+  for (;;) {
+    const task = (await call("/v1/face-detection/{id}", "GET", `/v1/face-detection/${id}`, { headers: auth }))
+      .body as Task;
+    if (task.status === "complete" || task.status === "error") return task;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 describe("the API as documented", () => {
@@ -75,23 +105,7 @@ describe("the API as documented", () => {
   });
 
   it("upload URL → upload → create → poll: every answer matches the document", async () => {
-    const item = await uploadUrl();
-    const put = await fetch(item.upload_url, { method: "PUT", body: PHOTO });
-    expect(put.status).toBe(200);
-    check("/uploads/{id}", "PUT", put.status, (await put.text()) || undefined);
-
-    const { body: created } = await call("/v1/face-detection", "POST", "/v1/face-detection", {
-      headers: jsonHeaders,
-      body: JSON.stringify({ assets: { target_file_path: item.file_path }, confidence_score: 0.5 }),
-    });
-    const id = (created as { id: string }).id;
-    let task: { status: string; faces: { score?: number; box?: object; landmarks?: unknown[] }[] };
-    for (;;) {
-      task = (await call("/v1/face-detection/{id}", "GET", `/v1/face-detection/${id}`, { headers: auth }))
-        .body as typeof task;
-      if (task.status === "complete" || task.status === "error") break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const task = await detect(PHOTO, "image", "jpg");
     expect(task.status).toBe("complete");
     expect(task.faces).toHaveLength(4);
     for (const face of task.faces) {
@@ -99,6 +113,18 @@ describe("the API as documented", () => {
       expect(face.box).toBeDefined();
       expect(face.landmarks).toHaveLength(6);
     }
+  });
+
+  it("a video's people and a file that fails answer as documented too", async () => {
+    const clip = readFileSync(makeVideo([{ photo: 2, seconds: 2, move: "far" }]));
+    const video = await detect(clip, "video", "mp4");
+    expect(video).toMatchObject({ status: "complete", kind: "video" });
+    expect(video.faces.length).toBeGreaterThan(0);
+    for (const face of video.faces) expect(face.appearances?.length).toBeGreaterThan(0);
+
+    const broken = await detect(new Uint8Array(PHOTO.subarray(0, 3000)), "image", "jpg");
+    expect(broken.status).toBe("error");
+    expect(broken.error?.message).toBeTruthy();
   });
 
   it("answers errors with documented statuses and Magic Hour's {message}", async () => {

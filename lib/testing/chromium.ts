@@ -11,7 +11,9 @@ export interface ChromiumChoice {
   source: "system" | "bundled";
 }
 
-export async function chooseChromium(env: Record<string, string | undefined> = process.env): Promise<ChromiumChoice> {
+export async function chooseChromium(
+  env: Record<string, string | undefined> = process.env,
+): Promise<ChromiumChoice> {
   const forced = env.E2E_BROWSER;
   if (forced && forced !== "system" && forced !== "bundled") {
     throw new Error(`E2E_BROWSER must be "system" or "bundled", not "${forced}"`);
