@@ -188,6 +188,9 @@ describe("the API as documented", () => {
       expect(response.headers.get("allow")).toBe(allow);
       expect((body as { message: string }).message).toMatch(/^Method not allowed: use (POST|GET)$/);
     }
+    const options = await fetch(`${server.origin}/v1/face-detection`, { method: "OPTIONS" });
+    expect(options.status).toBe(204);
+    expect(options.headers.get("allow")).toBe("POST, OPTIONS");
     const put = await fetch(`${server.origin}/uploads/AAAAAAAAAAAAAAAAAAAAAA`, { method: "POST" });
     expect(put.status).toBe(405);
     expect(put.headers.get("allow")).toBe("PUT, OPTIONS");

@@ -141,14 +141,16 @@ class MethodNotAllowed extends ApiError {
 
 /**
  * Handlers for the methods a route doesn't serve: 405 with a JSON message and an `Allow` header, where Next.js
- * would answer with an empty body. Use: `export const { GET, PUT, PATCH, DELETE } = methodNotAllowed(["POST"]);`.
+ * would answer with an empty body; and OPTIONS, which Next.js would answer listing every exported method, these
+ * included. Use: `export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["POST"]);`.
  */
-export function methodNotAllowed(allowed: readonly Method[]): Record<Method, RouteHandler> {
+export function methodNotAllowed(allowed: readonly Method[]): Record<Method | "OPTIONS", RouteHandler> {
   const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
   const reject = handle(async () => {
     throw new MethodNotAllowed(allow);
   });
-  return everyMethod(reject);
+  const options = handle(async () => new Response(null, { status: 204, headers: { Allow: allow } }));
+  return { ...everyMethod(reject), OPTIONS: options };
 }
 
 /** Handlers for a path no route serves (under /v1): 404 with Magic Hour's JSON body, whatever the method. */

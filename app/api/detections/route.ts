@@ -10,4 +10,4 @@ export const POST = handle(async (request: Request) => {
   return Response.json({ id, deleteToken: issueDeleteToken(ctx, id) });
 });
 
-export const { GET, PUT, PATCH, DELETE } = methodNotAllowed(["POST"]);
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["POST"]);

@@ -7,4 +7,4 @@ export const GET = handle(async () => {
   return Response.json({ status: "ok" });
 });
 
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["GET"]);

@@ -6,4 +6,4 @@ export const PUT = handle(async (request: Request, { params }: { params: Promise
   receiveUpload(request, serverContext(), (await params).id),
 );
 
-export const { GET, POST, PATCH, DELETE } = methodNotAllowed(["PUT"]);
+export const { GET, POST, PATCH, DELETE, OPTIONS } = methodNotAllowed(["PUT"]);

@@ -4,4 +4,4 @@ import { createFaceDetection } from "@/lib/server/handlers/face-detection";
 
 export const POST = handle((request: Request) => createFaceDetection(request, serverContext()));
 
-export const { GET, PUT, PATCH, DELETE } = methodNotAllowed(["POST"]);
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["POST"]);

@@ -7,4 +7,4 @@ const document = openApiDocument();
 export const GET = handle(async () =>
   Response.json(document, { headers: { "Cache-Control": "public, max-age=300" } }),
 );
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["GET"]);

@@ -14,4 +14,4 @@ export const HEAD = handle(async (_request: Request, { params }: Params) => {
   return serveAsset(serverContext(), id, file, "HEAD");
 });
 
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["GET"]);

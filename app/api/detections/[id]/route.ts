@@ -15,4 +15,4 @@ export const DELETE = handle(async (request: Request, { params }: { params: Prom
   return new Response(null, { status: 204 });
 });
 
-export const { POST, PUT, PATCH } = methodNotAllowed(["GET", "DELETE"]);
+export const { POST, PUT, PATCH, OPTIONS } = methodNotAllowed(["GET", "DELETE"]);

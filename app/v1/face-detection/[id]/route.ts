@@ -6,4 +6,4 @@ export const GET = handle(async (request: Request, { params }: { params: Promise
   getFaceDetection(request, serverContext(), (await params).id),
 );
 
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["GET"]);

@@ -4,4 +4,4 @@ import { createUploadUrls } from "@/lib/server/handlers/upload-urls";
 
 export const POST = handle((request: Request) => createUploadUrls(request, serverContext()));
 
-export const { GET, PUT, PATCH, DELETE } = methodNotAllowed(["POST"]);
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["POST"]);

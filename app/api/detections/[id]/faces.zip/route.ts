@@ -19,4 +19,4 @@ export const GET = handle(async (request: Request, { params }: { params: Promise
   });
 });
 
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["GET"]);

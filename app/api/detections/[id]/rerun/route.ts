@@ -9,4 +9,4 @@ export const POST = handle(async (request: Request, { params }: { params: Promis
   return Response.json(rerun);
 });
 
-export const { GET, PUT, PATCH, DELETE } = methodNotAllowed(["POST"]);
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["POST"]);
