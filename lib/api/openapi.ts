@@ -109,7 +109,6 @@ export function openApiDocument(): JsonObject {
       version: packageJson.version,
       summary: "Magic Hour's face-detection API on a local engine.",
       description: DESCRIPTION,
-      license: { name: "Private" },
     },
     servers: [{ url: "/", description: "This server" }],
     security: [{ bearerAuth: [] }],
