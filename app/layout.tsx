@@ -32,7 +32,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             </Suspense>
           </div>
         </header>
-        {children}
+        {/* At least a screen tall, so the footer starts below the fold: a result page that grows as faces arrive
+            then never pushes a visible footer down (a layout shift). */}
+        <div className="min-h-dvh">{children}</div>
         <footer className="mx-auto max-w-5xl px-4 py-8 text-neutral-500 text-sm">
           <a href="/docs" className="hover:underline">
             API reference
