@@ -1,3 +1,5 @@
+import { errorFields, log } from "./log";
+
 /**
  * Runs detection tasks in arrival order with bounded concurrency. The queue itself is memory only: the task store
  * is the record, and at start-up every task it still holds as queued (or was rendering when the process died) is
@@ -32,7 +34,9 @@ export class DetectionQueue {
       const taskId = this.waiting.shift() as string;
       this.running++;
       this.runTask(taskId)
-        .catch((error) => console.error(`[queue] task ${taskId} crashed the runner:`, error))
+        .catch((error) =>
+          log("error", "detection runner crashed", { task_id: taskId, ...errorFields(error) }),
+        )
         .finally(() => {
           this.running--;
           this.queued.delete(taskId);

@@ -1,5 +1,6 @@
 import { ImageDecodeError } from "../engine/image/decode-image";
 import { VideoError } from "../engine/video/ffmpeg";
+import { errorFields, log } from "./log";
 import { UpstreamError } from "./magic-hour/upstream-error";
 import { RemoteFileError } from "./remote-file";
 import type { TaskRecord, TaskStore } from "./task-store";
@@ -28,9 +29,15 @@ export function detectionRunner(tasks: TaskStore, runners: { local: Run; "magic-
         throw new Error("This task was created for Magic Hour, which is not configured on this server");
       await run(task);
     } catch (error) {
-      if (error instanceof UpstreamError)
-        console.error(`[detect] task ${taskId}: ${error.problem}: ${error.detail}`);
-      else if (!isUserFacing(error)) console.error(`[detect] task ${taskId} failed:`, error);
+      if (error instanceof UpstreamError) {
+        log("error", "detection failed upstream", {
+          task_id: taskId,
+          problem: error.problem,
+          detail: error.detail,
+        });
+      } else if (!isUserFacing(error)) {
+        log("error", "detection failed", { task_id: taskId, ...errorFields(error) });
+      }
       tasks.fail(taskId, isUserFacing(error) ? error.message : "Face detection failed");
     }
   };

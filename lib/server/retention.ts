@@ -1,4 +1,5 @@
 import type { FileStorage } from "./file-storage";
+import { errorFields, log } from "./log";
 import type { TaskStore } from "./task-store";
 import type { UploadStore } from "./upload-store";
 
@@ -26,7 +27,9 @@ export async function sweep(
 /** Sweep now (nothing is being written yet, so every temporary file is stale) and then periodically. */
 export function startRetention(deps: Parameters<typeof sweep>[0], everyMs: number): () => void {
   const run = (staleTempMs: number) =>
-    sweep(deps, Date.now(), staleTempMs).catch((error) => console.error("[retention] sweep failed:", error));
+    sweep(deps, Date.now(), staleTempMs).catch((error) =>
+      log("error", "retention sweep failed", errorFields(error)),
+    );
   void run(0);
   const timer = setInterval(() => void run(STALE_TEMP_MS), everyMs);
   timer.unref();
