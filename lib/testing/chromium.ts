@@ -1,4 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
 
 /**
  * The Chromium that Playwright drives here. Playwright can't download its own browsers on these machines, so: a
@@ -27,8 +30,40 @@ export async function chooseChromium(
       throw new Error(`E2E_BROWSER=system, but no Chromium at ${env.CHROMIUM_PATH ?? "/usr/bin/chromium"}`);
     }
   }
-  const { default: bundled } = await import("@sparticuz/chromium");
-  return { executablePath: await bundled.executablePath(), source: "bundled" };
+  return { executablePath: await unpackBundledChromium(), source: "bundled" };
+}
+
+/**
+ * @sparticuz/chromium unpacks into the temp directory itself (`/tmp/chromium`), straight into place: a run stopped
+ * half-way would leave a truncated browser that every later run takes as unpacked. So it unpacks into a staging
+ * folder (its temp directory for the call), renamed once complete to a folder named for the package version.
+ */
+async function unpackBundledChromium(): Promise<string> {
+  const version = packageVersion("@sparticuz/chromium");
+  const home = path.join(os.tmpdir(), `facefinder-chromium-${version}`);
+  const binary = path.join(home, "chromium");
+  if (existsSync(binary)) return binary;
+  const staging = mkdtempSync(`${home}-unpacking-`);
+  const tmpdir = process.env.TMPDIR;
+  process.env.TMPDIR = staging;
+  try {
+    const { default: bundled } = await import("@sparticuz/chromium");
+    await bundled.executablePath();
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  } finally {
+    if (tmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmpdir;
+  }
+  try {
+    renameSync(staging, home);
+  } catch (error) {
+    // Another process finished first: use its copy.
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(binary)) throw error;
+  }
+  return binary;
 }
 
 /** Without the background-networking flags Chromium keeps trying hosts this closed network refuses. */
@@ -43,4 +78,18 @@ export const CHROMIUM_ARGS = [
 export async function chromiumLaunchOptions(env: Record<string, string | undefined> = process.env) {
   const { executablePath } = await chooseChromium(env);
   return { executablePath, args: CHROMIUM_ARGS };
+}
+
+/** The installed version of a package that doesn't export its package.json: found by walking up from its entry. */
+function packageVersion(name: string): string {
+  let dir = path.dirname(createRequire(import.meta.url).resolve(name));
+  for (;;) {
+    const file = path.join(dir, "package.json");
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (manifest.name === name && manifest.version) return manifest.version;
+    }
+    if (path.dirname(dir) === dir) throw new Error(`no package.json for ${name}`);
+    dir = path.dirname(dir);
+  }
 }
