@@ -1,5 +1,5 @@
 import { parseConfidence } from "@/lib/api/face-names";
-import { handle, notFound } from "@/lib/server/api-error";
+import { handle, methodNotAllowed, notFound } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { shareCard } from "@/lib/server/share-card";
 import { detectionView } from "@/lib/server/web-detections";
@@ -16,3 +16,5 @@ export const GET = handle(async (request: Request, { params }: { params: Promise
     headers: { "Content-Type": "image/jpeg", "Cache-Control": "public, max-age=3600" },
   });
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["GET"]);

@@ -1,5 +1,5 @@
 import { parseConfidence } from "@/lib/api/face-names";
-import { handle, notFound } from "@/lib/server/api-error";
+import { handle, methodNotAllowed, notFound } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { facesJson } from "@/lib/server/exports/face-table";
 import { detectionView } from "@/lib/server/web-detections";
@@ -18,3 +18,5 @@ export const GET = handle(async (request: Request, { params }: { params: Promise
     },
   });
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["GET"]);

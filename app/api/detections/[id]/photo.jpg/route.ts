@@ -1,5 +1,5 @@
 import { parseConfidence } from "@/lib/api/face-names";
-import { ApiError, handle, notFound } from "@/lib/server/api-error";
+import { ApiError, handle, methodNotAllowed, notFound } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { exportPhoto } from "@/lib/server/photo-export";
 
@@ -23,3 +23,5 @@ export const GET = handle(async (request: Request, { params }: { params: Promise
     },
   });
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["GET"]);
