@@ -1,4 +1,5 @@
 import sharp from "sharp";
+import { allOrNothing, inBatches } from "./batches";
 import { clampBox } from "./geometry";
 import type { InferencePool } from "./inference/inference-pool";
 import { mergeAcrossPasses } from "./merge";
@@ -15,6 +16,25 @@ export interface DetectOptions {
   minScore: number;
   /** Take a second, centred look at uncertain candidates (see verify.ts); they may move onto one face, so merge again. */
   verify: boolean;
+  /** Aborting stops submitting inference work and rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Pictures longer than this (either way) are refused: each needs far more windows than its pixels suggest. */
+export const MAX_ASPECT_RATIO = 20;
+
+/** A picture the engine will not look at, with a reason written for the person who sent it. */
+export class DetectionRefusedError extends Error {
+  override readonly name = "DetectionRefusedError";
+}
+
+/** Refuse up front what the engine can't look at in bounded work: a picture too long and thin. */
+export function checkDetectable(width: number, height: number): void {
+  const ratio = Math.max(width, height) / Math.max(1, Math.min(width, height));
+  if (ratio > MAX_ASPECT_RATIO)
+    throw new DetectionRefusedError(
+      `The picture is ${width} × ${height} pixels; pictures more than ${MAX_ASPECT_RATIO} times longer than they are wide are not supported`,
+    );
 }
 
 /** A face box touching a cut window edge closer than this (fraction of the input) is a partial face. */
@@ -29,6 +49,8 @@ export async function detectFaces(
   pool: InferencePool,
   options: DetectOptions,
 ): Promise<Face[]> {
+  checkDetectable(image.width, image.height);
+  options.signal?.throwIfAborted();
   const { input } = model;
   const levels = planLevels({
     imageWidth: image.width,
@@ -39,29 +61,40 @@ export async function detectFaces(
     tiled: options.tiled,
   });
   const dims = inputDims(input);
-  // Levels run independently, so the small coarse pass is already computing while the fine level is resized.
-  const perLevel = await Promise.all(
-    levels.map(async (level) => {
+  // Levels run side by side, so the small coarse pass is already computing while the fine level is resized; each
+  // level's windows go in bounded batches, and a failure anywhere stops every level.
+  const perLevel = await allOrNothing(
+    levels.map((level) => async (signal: AbortSignal) => {
       const scaled = await resizeRgb(image, level.width, level.height);
-      const outputs = await pool.run(
-        model.modelPath,
-        level.windows.map((window) => ({
-          name: input.name,
-          data: toTensor(scaled, input, { left: window.x, top: window.y }),
-          dims,
-        })),
-      );
-      return level.windows.flatMap((window, i) =>
-        model
-          .decode(outputs[i] ?? {}, options.minScore)
-          .filter((face) => !touchesCutEdge(face, window))
-          .map((face) => toSourcePixels(face, level, window, input.width, input.height)),
+      signal.throwIfAborted();
+      return inBatches(
+        level.windows,
+        async (windows) => {
+          const outputs = await pool.run(
+            model.modelPath,
+            windows.map((window) => ({
+              name: input.name,
+              data: toTensor(scaled, input, { left: window.x, top: window.y }),
+              dims,
+            })),
+          );
+          return windows.flatMap((window, i) =>
+            model
+              .decode(outputs[i] ?? {}, options.minScore)
+              .filter((face) => !touchesCutEdge(face, window))
+              .map((face) => toSourcePixels(face, level, window, input.width, input.height)),
+          );
+        },
+        signal,
       );
     }),
+    options.signal,
   );
   const candidates = perLevel.flat();
   const merged = mergeAcrossPasses(candidates).filter((face) => face.score >= options.minScore);
-  const checked = options.verify ? mergeAcrossPasses(await secondLook(image, merged, model, pool)) : merged;
+  const checked = options.verify
+    ? mergeAcrossPasses(await secondLook(image, merged, model, pool, options.signal))
+    : merged;
   return checked
     .filter((face) => face.score >= options.minScore)
     .map((face) => ({ ...face, box: clampBox(face.box, image.width, image.height) }))

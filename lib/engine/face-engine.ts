@@ -1,5 +1,6 @@
+import { inBatches } from "./batches";
 import { cropPng, cropSquare, previewJpeg } from "./crops";
-import { detectFaces } from "./detect-faces";
+import { checkDetectable, detectFaces } from "./detect-faces";
 import { decodeImage } from "./image/decode-image";
 import { InferencePool } from "./inference/inference-pool";
 import { type DetectorName, detectorModel } from "./models";
@@ -44,12 +45,19 @@ export interface ImageDetection {
   preview?: Buffer;
 }
 
+export interface DetectImageOptions {
+  crops?: boolean;
+  preview?: boolean;
+  /** Aborting stops submitting inference work and rejects with the signal's reason (e.g. a time budget). */
+  signal?: AbortSignal;
+}
+
 export interface FaceEngine {
   readonly options: FaceEngineOptions;
   /** Decode an uploaded image (any supported format, EXIF orientation applied), find faces, cut crops. */
-  detectImage(bytes: Buffer, options?: { crops?: boolean; preview?: boolean }): Promise<ImageDetection>;
-  /** Find faces in pixels that are already decoded and upright. */
-  detectPixels(image: RgbImage): Promise<Face[]>;
+  detectImage(bytes: Buffer, options?: DetectImageOptions): Promise<ImageDetection>;
+  /** Find faces in pixels that are already decoded and upright. Aborting `signal` stops the work and rejects. */
+  detectPixels(image: RgbImage, options?: { signal?: AbortSignal }): Promise<Face[]>;
   close(): Promise<void>;
 }
 
@@ -61,24 +69,32 @@ export function createFaceEngine(overrides: Partial<FaceEngineOptions> = {}): Fa
   const options = { ...DEFAULT_ENGINE_OPTIONS, ...overrides };
   const model = detectorModel(options.detector);
   const pool = new InferencePool({ workers: options.workers, threadsPerWorker: options.threadsPerWorker });
-  const detectPixels = (image: RgbImage) =>
+  const detectPixels = (image: RgbImage, { signal }: { signal?: AbortSignal } = {}) =>
     detectFaces(image, model, pool, {
       tiled: options.tiled,
       verify: options.verify,
       minScore: options.candidateFloor,
+      signal,
     });
 
   return {
     options,
     detectPixels,
-    async detectImage(bytes, { crops = true, preview = false } = {}) {
+    async detectImage(bytes, { crops = true, preview = false, signal } = {}) {
       const image = await decodeImage(bytes, { maxPixels: options.maxPixels });
-      const faces = await detectPixels(image);
-      const withCrops = await Promise.all(
-        faces.map(async (face): Promise<FaceWithCrop> => {
-          const cropBox = cropSquare(face.box, image.width, image.height);
-          return { ...face, cropBox, crop: crops ? await cropPng(image, cropBox) : Buffer.alloc(0) };
-        }),
+      checkDetectable(image.width, image.height);
+      const faces = await detectPixels(image, { signal });
+      // Crops a few at a time: a photo may hold hundreds of candidates.
+      const withCrops = await inBatches(
+        faces,
+        (batch) =>
+          Promise.all(
+            batch.map(async (face): Promise<FaceWithCrop> => {
+              const cropBox = cropSquare(face.box, image.width, image.height);
+              return { ...face, cropBox, crop: crops ? await cropPng(image, cropBox) : Buffer.alloc(0) };
+            }),
+          ),
+        signal ?? new AbortController().signal,
       );
       return {
         width: image.width,

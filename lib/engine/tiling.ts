@@ -61,8 +61,9 @@ export function planLevels(input: TilingInput): PlannedLevel[] {
   ];
   if (!input.tiled) return levels;
   for (let scale = iw / input.fineWindow; scale > coarseScale * MIN_GAIN; scale /= LEVEL_STEP) {
-    const width = Math.round(w * scale);
-    const height = Math.round(h * scale);
+    // A thin picture's short side can round to nothing at a coarse level; a level is at least a pixel each way.
+    const width = Math.max(1, Math.round(w * scale));
+    const height = Math.max(1, Math.round(h * scale));
     const xs = windowStarts(width, iw);
     const ys = windowStarts(height, ih);
     const windows: PlannedWindow[] = [];

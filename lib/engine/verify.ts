@@ -1,4 +1,5 @@
 import sharp from "sharp";
+import { inBatches } from "./batches";
 import { iou } from "./geometry";
 import type { InferencePool } from "./inference/inference-pool";
 import { blazeFace } from "./models/blazeface";
@@ -31,18 +32,19 @@ export async function secondLook(
   faces: readonly Face[],
   model: DetectorModel,
   pool: InferencePool,
+  signal: AbortSignal = new AbortController().signal,
 ): Promise<Face[]> {
   const sure = faces.filter((face) => face.score >= SURE_SCORE);
   const uncertain = faces.filter((face) => face.score < SURE_SCORE);
-  const quick = await lookTwice(image, uncertain, quickModel, pool);
+  // Candidates go in bounded batches (a texture can yield thousands), each batch one request of two looks apiece.
+  const quick = await inBatches(uncertain, (batch) => lookTwice(image, batch, quickModel, pool), signal);
   const survivors = uncertain
     .map((face, i) => ({ face, quickScore: weakest(quick[i]) }))
     .filter(({ quickScore }) => quickScore >= QUICK_LOOK_SCORE);
-  const main = await lookTwice(
-    image,
+  const main = await inBatches(
     survivors.map(({ face }) => face),
-    model,
-    pool,
+    (batch) => lookTwice(image, batch, model, pool),
+    signal,
   );
   const confirmed = survivors.flatMap(({ face, quickScore }, i) => {
     const look = main[i];

@@ -46,6 +46,7 @@ export function createServerContext(config: ServerConfig): ServerContext {
       engine,
       embedder: new FaceEmbedder(embeddingPool),
       maxVideoSeconds: config.maxVideoSeconds,
+      maxDetectionMs: config.maxDetectionMs,
       maxDownloadBytes: config.maxUploadBytes,
       downloadTimeoutMs: config.urlDownloadTimeoutMs,
     }),

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
+import { DetectionRefusedError } from "../../engine/detect-faces";
 import type { FaceEmbedder } from "../../engine/face-embedding";
-import { aboveConfidence, type FaceEngine } from "../../engine/face-engine";
+import { aboveConfidence, type FaceEngine, type ImageDetection } from "../../engine/face-engine";
 import type { FaceWithCrop } from "../../engine/types";
 import { DEFAULT_VIDEO_OPTIONS, detectVideo, type VideoPerson } from "../../engine/video/detect-video";
 import { posterJpeg } from "../../engine/video/ffmpeg";
@@ -18,6 +19,8 @@ export interface LocalRunnerDeps {
   maxDownloadBytes: number;
   downloadTimeoutMs: number;
   maxVideoSeconds: number;
+  /** A photo's detection is stopped after this long and its task fails with the reason. */
+  maxDetectionMs: number;
 }
 
 /**
@@ -29,7 +32,17 @@ export function localRunner(deps: LocalRunnerDeps): (task: TaskRecord) => Promis
   return async (task) => {
     const inputKey = task.inputKey ?? (await download(task.id, task.source, deps));
     if (task.kind === "video") return runVideo(task, inputKey, deps);
-    const result = await engine.detectImage(await readFile(storage.pathFor(inputKey)), { preview: true });
+    const bytes = await readFile(storage.pathFor(inputKey));
+    const signal = AbortSignal.timeout(deps.maxDetectionMs);
+    let result: ImageDetection;
+    try {
+      result = await engine.detectImage(bytes, { preview: true, signal });
+    } catch (error) {
+      const reason = refusalReason(error, signal, deps.maxDetectionMs);
+      if (!reason) throw error;
+      tasks.fail(task.id, reason);
+      return;
+    }
     // Faces the client asked for come first and are numbered 0..n-1 left to right, as Magic Hour numbers them;
     // weaker candidates follow, kept for clients that lower the threshold later.
     const chosen = aboveConfidence(result.faces, task.confidence);
@@ -52,6 +65,14 @@ export function localRunner(deps: LocalRunnerDeps): (task: TaskRecord) => Promis
     }
     tasks.complete(task.id, { width: result.width, height: result.height });
   };
+}
+
+/** Why the engine stopped, in words for the person who sent the photo; null for anything unexpected. */
+function refusalReason(error: unknown, signal: AbortSignal, budgetMs: number): string | null {
+  if (error instanceof DetectionRefusedError) return error.message;
+  if (signal.aborted && error === signal.reason)
+    return `Face detection took longer than the ${budgetMs / 1000} s this server allows for one photo`;
+  return null;
 }
 
 async function download(taskId: string, url: string, deps: LocalRunnerDeps): Promise<string> {
