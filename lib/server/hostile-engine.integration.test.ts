@@ -178,7 +178,13 @@ describe("the per-photo time budget", () => {
   it("ends a detection that runs past MAX_DETECTION_SECONDS in error and stops its work", async () => {
     // 48 MP of texture: hundreds of windows, far more than 0.3 s of work on any machine.
     const big = await sharp({
-      create: { width: 8000, height: 6000, channels: 3, noise: { type: "gaussian", mean: 128, sigma: 40 } },
+      create: {
+        width: 8000,
+        height: 6000,
+        channels: 3,
+        background: "#808080",
+        noise: { type: "gaussian", mean: 128, sigma: 40 },
+      },
     })
       .jpeg({ quality: 50 })
       .toBuffer();
