@@ -30,7 +30,8 @@ describe("npm run detect", () => {
       .split("\n")
       .map((line) => JSON.parse(line));
     expect(code).toBe(1);
-    expect(first).toMatchObject({ file: photo, width: 1920, height: 1448 });
+    expect(first).toMatchObject({ file: photo, width: 1920, height: 1448, ms: expect.any(Number) });
+    expect(first.ms).toBeGreaterThan(0);
     expect(first.faces).toHaveLength(4);
     expect(Object.keys(first.faces[0]).sort()).toEqual(["box", "landmarks", "score"]);
     expect(first.faces[0].landmarks).toHaveLength(6);
