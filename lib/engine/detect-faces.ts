@@ -6,7 +6,7 @@ import { mergeAcrossPasses } from "./merge";
 import type { DetectorModel } from "./models/detector-model";
 import { inputDims, toTensor } from "./tensor";
 import { type PlannedLevel, type PlannedWindow, planLevels } from "./tiling";
-import type { Face, Point, RgbImage } from "./types";
+import type { Box, Face, Point, RgbImage } from "./types";
 import { secondLook } from "./verify";
 
 export interface DetectOptions {
@@ -64,7 +64,8 @@ export async function detectFaces(
   // Levels run side by side, so the small coarse pass is already computing while the fine level is resized; each
   // level's windows go in bounded batches, and a failure anywhere stops every level.
   const perLevel = await allOrNothing(
-    levels.map((level) => async (signal: AbortSignal) => {
+    levels.map((level, levelIndex) => async (signal: AbortSignal) => {
+      const isWhole = levelIndex === 0;
       const scaled = await resizeRgb(image, level.width, level.height);
       signal.throwIfAborted();
       return inBatches(
@@ -81,7 +82,7 @@ export async function detectFaces(
           return windows.flatMap((window, i) =>
             model
               .decode(outputs[i] ?? {}, options.minScore)
-              .filter((face) => !touchesCutEdge(face, window))
+              .filter((face) => !touchesCutEdge(face, window) && (isWhole || !tooLargeForTile(face)))
               .map((face) => toSourcePixels(face, level, window, input.width, input.height)),
           );
         },
@@ -97,9 +98,22 @@ export async function detectFaces(
     : merged;
   return checked
     .filter((face) => face.score >= options.minScore)
-    .map((face) => ({ ...face, box: clampBox(face.box, image.width, image.height) }))
+    .map((face) => ({ ...face, box: clampBox(restyle(face.box, model), image.width, image.height) }))
     .filter((face) => face.box.width >= MIN_FACE_SIDE && face.box.height >= MIN_FACE_SIDE)
     .sort((a, b) => a.box.x + a.box.width / 2 - (b.box.x + b.box.width / 2));
+}
+
+function restyle(box: Box, model: DetectorModel): Box {
+  const style = model.boxStyle;
+  if (!style) return box;
+  const width = box.width * style.width;
+  const height = box.height * style.height;
+  return {
+    x: box.x + (box.width - width) / 2,
+    y: box.y + (box.height - height) / 2 + style.shiftY * box.height,
+    width,
+    height,
+  };
 }
 
 async function resizeRgb(image: RgbImage, width: number, height: number): Promise<RgbImage> {
@@ -109,6 +123,17 @@ async function resizeRgb(image: RgbImage, width: number, height: number): Promis
     .raw()
     .toBuffer();
   return { data, width, height };
+}
+
+/**
+ * A window of a fine level sees a small part of the picture, and a large "face" there is more often a patch of
+ * texture or shadow than a face: every face that large is also seen, smaller and with its surroundings, one level
+ * up (see tiling.ts), so windows report only faces up to this fraction of their side.
+ */
+const MAX_TILE_FACE = 0.3;
+
+function tooLargeForTile(face: Face): boolean {
+  return Math.max(face.box.width, face.box.height) > MAX_TILE_FACE;
 }
 
 function touchesCutEdge(face: Face, window: PlannedWindow): boolean {

@@ -128,3 +128,20 @@ describe("face engine on the face-api demo photos", () => {
     expect((await engine.detectImage(photo("sample5.jpg"))).faces.length).toBeGreaterThanOrEqual(5);
   });
 });
+
+describe("face engine limits", () => {
+  it("refuses a picture more than 20 times longer than wide, with a reason", async () => {
+    const thin = await sharp({ create: { width: 4200, height: 200, channels: 3, background: "#777" } })
+      .png()
+      .toBuffer();
+    await expect(engine.detectImage(thin)).rejects.toThrow(/4200 × 200 pixels.*not supported/);
+  });
+
+  it("stops and rejects when its signal aborts", async () => {
+    const controller = new AbortController();
+    controller.abort(new Error("time budget spent"));
+    await expect(engine.detectImage(photo("sample1.jpg"), { signal: controller.signal })).rejects.toThrow(
+      "time budget spent",
+    );
+  });
+});

@@ -6,6 +6,11 @@ export function inputDims(spec: InputSpec): number[] {
   return spec.layout === "nhwc" ? [1, spec.height, spec.width, 3] : [1, 3, spec.height, spec.width];
 }
 
+/** An input tensor of black pixels, as the model's normalisation makes them. */
+export function blankTensor(spec: InputSpec): Float32Array {
+  return new Float32Array(spec.width * spec.height * 3).fill(-spec.mean / spec.std);
+}
+
 /**
  * Fill a model's input tensor from pixels, normalised as the model expects: the part of `image` starting at
  * (`left`, `top`) lands at (`offsetX`, `offsetY`) of the input, optionally mirrored left to right. Input pixels the
@@ -14,10 +19,25 @@ export function inputDims(spec: InputSpec): number[] {
 export function toTensor(
   image: RgbImage,
   spec: InputSpec,
-  { left = 0, top = 0, offsetX = 0, offsetY = 0, mirrored = false } = {},
+  {
+    left = 0,
+    top = 0,
+    offsetX = 0,
+    offsetY = 0,
+    mirrored = false,
+    into,
+  }: {
+    left?: number;
+    top?: number;
+    offsetX?: number;
+    offsetY?: number;
+    mirrored?: boolean;
+    /** Fill this tensor (from blankTensor) instead of a new one: several pictures can share one input. */
+    into?: Float32Array;
+  } = {},
 ): Float32Array {
   const { width: iw, height: ih, mean, std } = spec;
-  const tensor = new Float32Array(iw * ih * 3).fill(-mean / std);
+  const tensor = into ?? blankTensor(spec);
   const plane = iw * ih;
   const nchw = spec.layout === "nchw";
   const rows = Math.min(ih - offsetY, image.height - top);

@@ -29,8 +29,23 @@ describe("planLevels", () => {
     expect(levels[0]?.height).toBe(171);
   });
 
-  it("adds no tiles to a small photo", () => {
-    expect(planLevels({ imageWidth: 640, imageHeight: 480, ...blazeFace, tiled: true })).toHaveLength(1);
+  it("looks at a small photo at full size, in a few windows", () => {
+    const levels = planLevels({ imageWidth: 640, imageHeight: 480, ...blazeFace, tiled: true });
+    expect(levels.map((l) => l.windows.length)).toEqual([1, 12]);
+    expect(levels[1]?.scaleX).toBe(1);
+  });
+
+  it("shows a 1024-px photo's finest level 768 px long, whatever the photo's size", () => {
+    const wider = planLevels({ imageWidth: 1024, imageHeight: 683, ...blazeFace, tiled: true });
+    expect(wider[1]?.width).toBe(768);
+    expect(wider.map((l) => l.windows.length)).toEqual([1, 12]);
+  });
+
+  it("never plans a level of zero pixels, however thin the picture", () => {
+    for (const level of planLevels({ imageWidth: 1_000_000, imageHeight: 50, ...blazeFace, tiled: true })) {
+      expect(level.width).toBeGreaterThanOrEqual(1);
+      expect(level.height).toBeGreaterThanOrEqual(1);
+    }
   });
 
   it("tiles a 1920×1280 photo at 0.4× and a 4000×3000 one at two finer levels", () => {

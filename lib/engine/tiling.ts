@@ -42,6 +42,14 @@ export interface TilingInput {
 const OVERLAP = 0.3;
 /** Scale step between pyramid levels: faces one level can't hold wholly are ≥ 1/4 as large on the next one. */
 const LEVEL_STEP = 4;
+/**
+ * The finest level shows the image with its longer side at least this long (never enlarged beyond
+ * MAX_DETAIL_SCALE): faces of a couple of percent of the picture are what group shots hold, and this keeps the
+ * finest level near a fixed number of windows (about 12) whatever the picture's size. Measured on the real-photo
+ * set (npm run eval): 1024 px adds 0.015 AP on hard faces for 40 % more windows and two more false faces.
+ */
+const DETAIL_SIDE = 768;
+const MAX_DETAIL_SCALE = 1;
 /** A finer level must be at least this much finer than the coarse pass to be worth its windows. */
 const MIN_GAIN = 1.5;
 
@@ -60,7 +68,8 @@ export function planLevels(input: TilingInput): PlannedLevel[] {
     },
   ];
   if (!input.tiled) return levels;
-  for (let scale = iw / input.fineWindow; scale > coarseScale * MIN_GAIN; scale /= LEVEL_STEP) {
+  const finest = Math.max(iw / input.fineWindow, Math.min(MAX_DETAIL_SCALE, DETAIL_SIDE / Math.max(w, h)));
+  for (let scale = finest; scale > coarseScale * MIN_GAIN; scale /= LEVEL_STEP) {
     // A thin picture's short side can round to nothing at a coarse level; a level is at least a pixel each way.
     const width = Math.max(1, Math.round(w * scale));
     const height = Math.max(1, Math.round(h * scale));

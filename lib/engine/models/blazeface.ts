@@ -29,6 +29,9 @@ export function blazeFace(variant: "back" | "front" = "back"): DetectorModel {
     ),
     input: { name: "input:0", width: size, height: size, layout: "nhwc", mean: 127.5, std: 127.5 },
     fineWindow: variant === "back" ? 640 : 320,
+    // BlazeFace's box is a square from the brows to below the mouth; WIDER FACE's faces are 0.9 × as wide and
+    // 1.22 × as tall, centred 0.12 of the box higher (medians over 142 matched faces of the real-photo set).
+    boxStyle: { width: 0.9, height: 1.22, shiftY: -0.12 },
     decode: (outputs, minScore) => weightedNms(decodeAnchors(outputs, minScore, size)),
   };
 }

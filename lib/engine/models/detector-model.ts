@@ -25,6 +25,11 @@ export interface DetectorModel {
    * Smaller windows find smaller faces but cost more passes and see less context.
    */
   fineWindow: number;
+  /**
+   * How the model's boxes differ from the usual face box (WIDER FACE's: brow to chin, ear to ear), as factors of
+   * the model's box: the engine reports boxes in the usual style, so they can be compared with published boxes.
+   */
+  boxStyle?: { width: number; height: number; shiftY: number };
   /** Decode raw outputs of one window into faces, in 0..1 window coordinates, already de-duplicated. */
   decode(outputs: Record<string, Float32Array>, minScore: number): Face[];
 }
