@@ -54,12 +54,19 @@ async function time(fn: () => Promise<number>): Promise<{ p50: number; p95: numb
 }
 
 const photo = packageFile("@vladmandic/face-api", "demo/sample1.jpg");
-const images = await Promise.all(
+const images: Array<{ label: string; bytes: Buffer }> = await Promise.all(
   SIZES.map(async ([width, height]) => ({
     label: `${width}×${height}`,
     bytes: await sharp(photo).resize(width, height, { fit: "cover" }).jpeg({ quality: 90 }).toBuffer(),
   })),
 );
+
+// The crowd composite of the eval set (57 faces of 30–60 px): the case that tiling and second looks make costly.
+const crowd = (await buildEvalSet()).find((image) => image.group === "composite crowd");
+if (crowd) {
+  const { width, height } = await sharp(crowd.bytes).metadata();
+  images.push({ label: `crowd ${width}×${height}, ${crowd.faces.length} faces`, bytes: crowd.bytes });
+}
 
 const single = createFaceEngine({ tiled: false, verify: false, ...pool });
 const tiled = createFaceEngine({ tiled: true, verify: true, ...pool });

@@ -16,6 +16,8 @@ export interface DetectOptions {
   minScore: number;
   /** Take a second, centred look at uncertain candidates (see verify.ts); they may move onto one face, so merge again. */
   verify: boolean;
+  /** Look at photos under 1920 px at a finer level too (see tiling.ts). */
+  detail: boolean;
   /** Aborting stops submitting inference work and rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -59,6 +61,7 @@ export async function detectFaces(
     inputHeight: input.height,
     fineWindow: model.fineWindow,
     tiled: options.tiled,
+    detail: options.detail,
   });
   const dims = inputDims(input);
   // Levels run side by side, so the small coarse pass is already computing while the fine level is resized; each

@@ -36,6 +36,8 @@ export interface TilingInput {
   /** Window size in source pixels at the finest level (see DetectorModel.fineWindow). */
   fineWindow: number;
   tiled: boolean;
+  /** Add the detail level (DETAIL_SIDE) for photos; video frames, sampled many times a second, go without. */
+  detail: boolean;
 }
 
 /** Fraction of a window shared with its neighbour. */
@@ -68,7 +70,8 @@ export function planLevels(input: TilingInput): PlannedLevel[] {
     },
   ];
   if (!input.tiled) return levels;
-  const finest = Math.max(iw / input.fineWindow, Math.min(MAX_DETAIL_SCALE, DETAIL_SIDE / Math.max(w, h)));
+  const detailScale = input.detail ? Math.min(MAX_DETAIL_SCALE, DETAIL_SIDE / Math.max(w, h)) : 0;
+  const finest = Math.max(iw / input.fineWindow, detailScale);
   for (let scale = finest; scale > coarseScale * MIN_GAIN; scale /= LEVEL_STEP) {
     // A thin picture's short side can round to nothing at a coarse level; a level is at least a pixel each way.
     const width = Math.max(1, Math.round(w * scale));
