@@ -1,6 +1,6 @@
 import { inBatches } from "./batches";
 import { cropPng, cropSquare, previewJpeg } from "./crops";
-import { checkDetectable, detectFaces } from "./detect-faces";
+import { detectFaces } from "./detect-faces";
 import { decodeImage } from "./image/decode-image";
 import { InferencePool } from "./inference/inference-pool";
 import { type DetectorName, detectorModel } from "./models";
@@ -93,7 +93,6 @@ export function createFaceEngine(overrides: Partial<FaceEngineOptions> = {}): Fa
     detectPixels,
     async detectImage(bytes, { crops = true, preview = false, signal } = {}) {
       const image = await decodeImage(bytes, { maxPixels: options.maxPixels });
-      checkDetectable(image.width, image.height);
       const faces = await detectPixels(image, { signal, detail: true });
       // Crops a few at a time: a photo may hold hundreds of candidates.
       const withCrops = await inBatches(
