@@ -47,6 +47,18 @@ describe("planLevels", () => {
     expect(wider.map((l) => l.windows.length)).toEqual([1, 12]);
   });
 
+  it("keeps the finest level of any photo within 40 windows", () => {
+    for (const [imageWidth, imageHeight] of [
+      [3000, 2000],
+      [4000, 3000],
+      [6000, 4000],
+      [7071, 7071],
+    ] as const) {
+      const levels = planLevels({ imageWidth, imageHeight, ...blazeFace, tiled: true, detail: true });
+      expect(levels[1]?.windows.length).toBeLessThanOrEqual(40);
+    }
+  });
+
   it("leaves the detail level out for video frames", () => {
     const frame = planLevels({
       imageWidth: 1280,
@@ -72,7 +84,7 @@ describe("planLevels", () => {
     }
   });
 
-  it("tiles a 1920×1280 photo at 0.4× and a 4000×3000 one at two finer levels", () => {
+  it("tiles a 1920×1280 photo at 0.4× and a 4000×3000 one a little coarser, within the window budget", () => {
     const hd = planLevels({ imageWidth: 1920, imageHeight: 1280, ...blazeFace, tiled: true, detail: true });
     expect(hd.map((l) => l.windows.length)).toEqual([1, 12]);
     expect(hd[1]?.scaleX).toBeCloseTo(0.4, 2);
@@ -83,7 +95,7 @@ describe("planLevels", () => {
       tiled: true,
       detail: true,
     });
-    expect(large.map((l) => Number(l.scaleX.toFixed(2)))).toEqual([0.06, 0.4, 0.1]);
+    expect(large.map((l) => Number(l.scaleX.toFixed(2)))).toEqual([0.06, 0.31]);
   });
 
   it("marks only inner window edges as cuts", () => {

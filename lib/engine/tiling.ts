@@ -52,6 +52,12 @@ const LEVEL_STEP = 4;
  */
 const DETAIL_SIDE = 768;
 const MAX_DETAIL_SCALE = 1;
+/**
+ * Windows at the finest level, at most: a 24 MP photo at 0.4× would need about 120 (nearly a second of BlazeFace
+ * on 2 cores), so a very large photo's finest level is made coarser until it fits. A 3000 × 2000 photo keeps 0.4×
+ * (35 windows, faces from 40 px); 4000 × 3000 goes to 0.31× (faces from about 52 px), 6000 × 4000 to 0.23×.
+ */
+const MAX_FINE_WINDOWS = 40;
 /** A finer level must be at least this much finer than the coarse pass to be worth its windows. */
 const MIN_GAIN = 1.5;
 
@@ -71,7 +77,10 @@ export function planLevels(input: TilingInput): PlannedLevel[] {
   ];
   if (!input.tiled) return levels;
   const detailScale = input.detail ? Math.min(MAX_DETAIL_SCALE, DETAIL_SIDE / Math.max(w, h)) : 0;
-  const finest = Math.max(iw / input.fineWindow, detailScale);
+  let finest = Math.max(iw / input.fineWindow, detailScale);
+  const windowsAt = (scale: number) =>
+    windowStarts(Math.round(w * scale), iw).length * windowStarts(Math.round(h * scale), ih).length;
+  while (finest > coarseScale * MIN_GAIN && windowsAt(finest) > MAX_FINE_WINDOWS) finest *= 0.95;
   for (let scale = finest; scale > coarseScale * MIN_GAIN; scale /= LEVEL_STEP) {
     // A thin picture's short side can round to nothing at a coarse level; a level is at least a pixel each way.
     const width = Math.max(1, Math.round(w * scale));
