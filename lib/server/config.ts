@@ -30,6 +30,7 @@ const ConfigSchema = z.object({
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(50_000_000),
   MAX_VIDEO_SECONDS: z.coerce.number().positive().default(600),
   MAX_DETECTION_SECONDS: z.coerce.number().positive().default(60),
+  MAX_VIDEO_PROCESSING_SECONDS: z.coerce.number().positive().default(1800),
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).default(120),
   RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0).default(120),
   RETENTION_DAYS: z.coerce.number().positive().default(7),
@@ -51,6 +52,8 @@ export type ServerConfig = {
   maxVideoSeconds: number;
   /** Time budget of one photo's detection; a task that runs longer ends in `error`. */
   maxDetectionMs: number;
+  /** Wall-clock budget for one video's detection. */
+  maxVideoProcessingSeconds: number;
   /** Creates and uploads per minute, per API key and per client address (0 = no limit). */
   rateLimitPerKey: number;
   rateLimitPerAddress: number;
@@ -86,6 +89,7 @@ export function parseConfig(env: Record<string, string | undefined>): ServerConf
     maxImagePixels: c.MAX_IMAGE_PIXELS,
     maxVideoSeconds: c.MAX_VIDEO_SECONDS,
     maxDetectionMs: c.MAX_DETECTION_SECONDS * 1000,
+    maxVideoProcessingSeconds: c.MAX_VIDEO_PROCESSING_SECONDS,
     rateLimitPerKey: c.RATE_LIMIT_PER_KEY,
     rateLimitPerAddress: c.RATE_LIMIT_PER_ADDRESS,
     retentionMs: c.RETENTION_DAYS * 24 * 3600 * 1000,

@@ -47,6 +47,8 @@ export function createServerContext(config: ServerConfig): ServerContext {
       embedder: new FaceEmbedder(embeddingPool),
       maxVideoSeconds: config.maxVideoSeconds,
       maxDetectionMs: config.maxDetectionMs,
+      maxVideoProcessingSeconds: config.maxVideoProcessingSeconds,
+      maxPixels: config.maxImagePixels,
       maxDownloadBytes: config.maxUploadBytes,
       downloadTimeoutMs: config.urlDownloadTimeoutMs,
     }),

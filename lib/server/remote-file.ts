@@ -13,6 +13,7 @@ import http from "node:http";
 import https from "node:https";
 import { isIP, isIPv4, isIPv6, type LookupFunction } from "node:net";
 import path from "node:path";
+import { readHead } from "../read-head";
 
 export type RemoteFileErrorCode =
   | "invalid_url"
@@ -21,7 +22,8 @@ export type RemoteFileErrorCode =
   | "timeout"
   | "http_error"
   | "too_many_redirects"
-  | "network";
+  | "network"
+  | "unsupported_content";
 
 /**
  * A download failure caused by the URL or the remote server. The message is written for the API caller: it names at
@@ -42,6 +44,12 @@ export interface DownloadOptions {
   allowedExtensions: readonly string[];
   /** Largest body accepted, in bytes. */
   maxBytes: number;
+  /**
+   * Recognises the downloaded content from its first 4 KB and returns the extension it is stored under, or null to
+   * refuse it. A URL's name and Content-Type are the sender's word: the bytes are checked like an upload's, so an
+   * HLS playlist named .mp4 never reaches a decoder.
+   */
+  sniff?: (head: Buffer) => string | null;
   /** Budget for the whole download: DNS, every redirect hop and the body. Default 30 s. */
   timeoutMs?: number;
   /** A connection silent this long (while connecting, or mid-body) fails early. Default min(timeoutMs, 10 s). */
@@ -118,8 +126,11 @@ export async function downloadRemoteFile(
     response = final.response;
     checkResponseHeaders(response, final.url, settings.maxBytes);
     const bytes = await saveBody(response, final.url, tempPath, context);
+    const extension = options.sniff
+      ? sniffed(await readHead(tempPath), final.url, options.sniff)
+      : final.extension;
     await rename(tempPath, destination);
-    return { extension: final.extension, bytes, contentType: response.headers["content-type"] ?? null };
+    return { extension, bytes, contentType: response.headers["content-type"] ?? null };
   } catch (error) {
     response?.destroy();
     await rm(tempPath, { force: true });
@@ -369,6 +380,17 @@ async function copyLimited(response: http.IncomingMessage, file: FileHandle, url
 
 // ---------------------------------------------------------------------------------------------------------------
 // Errors and small helpers
+
+function sniffed(head: Buffer, url: URL, sniff: (head: Buffer) => string | null): string {
+  const extension = sniff(head);
+  if (!extension) {
+    throw new RemoteFileError(
+      "unsupported_content",
+      `The file at ${url.hostname} is not an image or video this server can read.`,
+    );
+  }
+  return extension;
+}
 
 function timeoutError(url: URL): RemoteFileError {
   return new RemoteFileError("timeout", `The download from ${url.hostname} took too long.`);

@@ -3,7 +3,7 @@ import { alignFace, cosineSimilarity, type FaceEmbedder, SAME_PERSON_SIMILARITY 
 import { aboveConfidence, type FaceEngine } from "../face-engine";
 import { iou } from "../geometry";
 import type { Box, Face, Point, RgbImage } from "../types";
-import { probeVideo, sampleFrames, VideoError, type VideoInfo } from "./ffmpeg";
+import { probeVideo, sampleFrames, tooLargeFrames, tooLong, type VideoInfo } from "./ffmpeg";
 import { CUT_THRESHOLD, signature, signatureDistance } from "./scene-cuts";
 
 /**
@@ -44,13 +44,27 @@ export interface VideoOptions {
   sampleFps: number;
   maxSide: number;
   maxDurationSeconds: number;
+  /** Frames above this many pixels are refused, as a photo is (a 16000 × 16000 MJPEG decodes to gigabytes). */
+  maxPixels: number;
+  /** Wall-clock budget for the whole video, decoding and analysis together. */
+  maxProcessingSeconds: number;
+  /**
+   * How far through the media the analysis is (0..1): media time over the duration, or over the length limit when
+   * the header gives no duration (the limit is where it will stop at the latest).
+   */
   onProgress?: (fraction: number) => void;
   /** Called when a person is first confirmed, and again when their best shot improves. */
   onPerson?: (person: VideoPerson) => void | Promise<void>;
 }
 
 // 2 analysed frames a second: 5.0–6.3× real time on 720p clips on 2 cores (npm run bench:video).
-export const DEFAULT_VIDEO_OPTIONS = { sampleFps: 2, maxSide: 1280, maxDurationSeconds: 600 };
+export const DEFAULT_VIDEO_OPTIONS = {
+  sampleFps: 2,
+  maxSide: 1280,
+  maxDurationSeconds: 600,
+  maxPixels: 50_000_000,
+  maxProcessingSeconds: 1800,
+};
 
 const LINK_IOU = 0.3;
 /** A track not seen for this many analysed samples has ended. */
@@ -114,13 +128,14 @@ export async function detectVideo(
   deps: { engine: FaceEngine; embedder: FaceEmbedder },
   options: VideoOptions,
 ): Promise<VideoDetection> {
+  const deadline = Date.now() + options.maxProcessingSeconds * 1000;
   const info: VideoInfo = await probeVideo(file);
-  if (info.duration > options.maxDurationSeconds) {
-    throw new VideoError(
-      "too_long",
-      `The video is ${Math.round(info.duration)} s long; the limit is ${Math.round(options.maxDurationSeconds / 60)} minutes`,
-    );
+  // The header's word is enough to refuse; it is not enough to accept (see the limits on sampleFrames).
+  if (info.duration > options.maxDurationSeconds) throw tooLong(info.duration, options.maxDurationSeconds);
+  if (info.width * info.height > options.maxPixels) {
+    throw tooLargeFrames(options.maxPixels, info.width, info.height);
   }
+  const progressOver = info.duration > 0 ? info.duration : options.maxDurationSeconds;
   const persons: Person[] = [];
   let active: Track[] = [];
   let previousThumb: Float32Array | null = null;
@@ -163,7 +178,9 @@ export async function detectVideo(
   const decoded = sampleFrames(file, info, {
     fps: options.sampleFps * DECODE_FACTOR,
     maxSide: options.maxSide,
+    limits: { maxSeconds: options.maxDurationSeconds, maxPixels: options.maxPixels, deadline },
   });
+  let lastTime = 0;
   for await (const decodedFrame of decoded) {
     const frame: RgbImage = {
       data: decodedFrame.data,
@@ -171,6 +188,7 @@ export async function detectVideo(
       height: decodedFrame.height,
     };
     frameSize = { width: frame.width, height: frame.height };
+    lastTime = decodedFrame.time;
     const thumb = signature(frame);
     const cut = previousThumb !== null && signatureDistance(previousThumb, thumb) > CUT_THRESHOLD;
     previousThumb = thumb;
@@ -218,9 +236,11 @@ export async function detectVideo(
     const ended = active.filter((track) => sample.index - track.lastSample > MAX_GAP);
     active = active.filter((track) => sample.index - track.lastSample <= MAX_GAP);
     for (const track of ended) await assign(track);
-    options.onProgress?.(info.duration > 0 ? Math.min(1, sample.time / info.duration) : 0);
+    options.onProgress?.(Math.min(1, sample.time / progressOver));
   }
   for (const track of active) await assign(track);
+  // A header without a duration: the length is what was decoded.
+  if (!(info.duration > 0)) info.duration = lastTime + 1 / (options.sampleFps * DECODE_FACTOR);
 
   // Boxes were found on the sampled (possibly downscaled) frames: report them in the video's own pixels.
   const scale = info.width / frameSize.width;

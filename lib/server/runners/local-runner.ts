@@ -5,8 +5,9 @@ import { aboveConfidence, type FaceEngine, type ImageDetection } from "../../eng
 import type { FaceWithCrop } from "../../engine/types";
 import { DEFAULT_VIDEO_OPTIONS, detectVideo, type VideoPerson } from "../../engine/video/detect-video";
 import { posterJpeg } from "../../engine/video/ffmpeg";
+import { extensionFromContent } from "../content-type-sniff";
 import type { FileStorage } from "../file-storage";
-import { ALL_EXTENSIONS } from "../media";
+import { ALL_EXTENSIONS, type MediaKind } from "../media";
 import { downloadRemoteFile } from "../remote-file";
 import { storePreview } from "../share-card";
 import type { TaskRecord, TaskStore } from "../task-store";
@@ -21,6 +22,8 @@ export interface LocalRunnerDeps {
   maxVideoSeconds: number;
   /** A photo's detection is stopped after this long and its task fails with the reason. */
   maxDetectionMs: number;
+  maxVideoProcessingSeconds: number;
+  maxPixels: number;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface LocalRunnerDeps {
 export function localRunner(deps: LocalRunnerDeps): (task: TaskRecord) => Promise<void> {
   const { tasks, storage, engine } = deps;
   return async (task) => {
-    const inputKey = task.inputKey ?? (await download(task.id, task.source, deps));
+    const inputKey = task.inputKey ?? (await download(task.id, task.source, task.kind, deps));
     if (task.kind === "video") return runVideo(task, inputKey, deps);
     const bytes = await readFile(storage.pathFor(inputKey));
     const signal = AbortSignal.timeout(deps.maxDetectionMs);
@@ -75,13 +78,19 @@ function refusalReason(error: unknown, signal: AbortSignal, budgetMs: number): s
   return null;
 }
 
-async function download(taskId: string, url: string, deps: LocalRunnerDeps): Promise<string> {
+async function download(
+  taskId: string,
+  url: string,
+  kind: MediaKind,
+  deps: LocalRunnerDeps,
+): Promise<string> {
   const { storage, tasks } = deps;
   const temp = await storage.tempFile(`api-assets/${taskId}/download.bin`);
   const { extension } = await downloadRemoteFile(url, temp, {
     allowedExtensions: ALL_EXTENSIONS,
     maxBytes: deps.maxDownloadBytes,
     timeoutMs: deps.downloadTimeoutMs,
+    sniff: (head) => extensionFromContent(head, kind),
   });
   const key = `api-assets/${taskId}/input.${extension}`;
   await storage.commit(temp, key);
@@ -103,6 +112,8 @@ async function runVideo(task: TaskRecord, inputKey: string, deps: LocalRunnerDep
     {
       ...DEFAULT_VIDEO_OPTIONS,
       maxDurationSeconds: deps.maxVideoSeconds,
+      maxProcessingSeconds: deps.maxVideoProcessingSeconds,
+      maxPixels: deps.maxPixels,
       confidence: task.confidence,
       onProgress: (fraction) => {
         // A database write per whole percent is plenty for a progress bar.
