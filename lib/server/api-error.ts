@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ID_PATTERN } from "./ids";
 import { errorFields, type LogLevel, log } from "./log";
+import { isStorageFull, STORAGE_FULL_MESSAGE } from "./storage-full";
 
 /**
  * The one error type route handlers throw. Its message is shown to the client as Magic Hour's `{ "message": ... }`;
@@ -8,7 +9,7 @@ import { errorFields, type LogLevel, log } from "./log";
  */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 503 | 507,
     message: string,
   ) {
     super(message);
@@ -39,6 +40,8 @@ export function errorResponse(error: unknown): Response {
     if (error.status === 413) headers.Connection = "close";
     return Response.json({ message: error.message }, { status: error.status, headers });
   }
+  // A full disk is the server's condition, not a fault in the request: a 507 the client can retry later.
+  if (isStorageFull(error)) return Response.json({ message: STORAGE_FULL_MESSAGE }, { status: 507 });
   return Response.json({ message: "Internal server error" }, { status: 500 });
 }
 

@@ -33,6 +33,11 @@ const ConfigSchema = z.object({
   MAX_VIDEO_PROCESSING_SECONDS: z.coerce.number().positive().default(1800),
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).default(120),
   RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0).default(120),
+  MIN_FREE_DISK_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 * 1024),
   RETENTION_DAYS: z.coerce.number().positive().default(7),
   RETENTION_SWEEP_SECONDS: z.coerce.number().positive().default(3600),
   FACE_DETECTION_PROVIDER: z.enum(["local", "magic-hour"]).optional(),
@@ -57,6 +62,8 @@ export type ServerConfig = {
   /** Creates and uploads per minute, per API key and per client address (0 = no limit). */
   rateLimitPerKey: number;
   rateLimitPerAddress: number;
+  /** Below this much free space in DATA_DIR new files are refused (507) and health says degraded. */
+  minFreeDiskBytes: number;
   retentionMs: number;
   retentionSweepMs: number;
   /** Who detects: this server's engine, or Magic Hour's API (then `magicHour` holds how to reach it). */
@@ -92,6 +99,7 @@ export function parseConfig(env: Record<string, string | undefined>): ServerConf
     maxVideoProcessingSeconds: c.MAX_VIDEO_PROCESSING_SECONDS,
     rateLimitPerKey: c.RATE_LIMIT_PER_KEY,
     rateLimitPerAddress: c.RATE_LIMIT_PER_ADDRESS,
+    minFreeDiskBytes: c.MIN_FREE_DISK_BYTES,
     retentionMs: c.RETENTION_DAYS * 24 * 3600 * 1000,
     retentionSweepMs: c.RETENTION_SWEEP_SECONDS * 1000,
     provider,

@@ -7,12 +7,15 @@ import { parseConfig, type ServerConfig } from "./config";
 import { type Db, openDatabase } from "./database";
 import { DetectionQueue } from "./detection-queue";
 import { detectionRunner } from "./detection-runner";
+import { DiskSpace } from "./disk-space";
 import { type FileStorage, localFileStorage } from "./file-storage";
 import { magicHourClient } from "./magic-hour/magic-hour-client";
 import { RateLimiter } from "./rate-limit";
 import { startRetention } from "./retention";
 import { localRunner } from "./runners/local-runner";
 import { magicHourRunner } from "./runners/magic-hour-runner";
+import { type HealthReport, healthCheck } from "./storage-health";
+import { MAX_TASK_ATTEMPTS, TaskRecorder } from "./task-recorder";
 import { sqliteTaskStore, type TaskStore } from "./task-store";
 import { type UploadSigner, uploadSigner } from "./upload-signing";
 import { sqliteUploadStore, type UploadStore } from "./upload-store";
@@ -27,6 +30,9 @@ export interface ServerContext {
   signer: UploadSigner;
   engine: FaceEngine;
   queue: DetectionQueue;
+  recorder: TaskRecorder;
+  disk: DiskSpace;
+  health: () => HealthReport;
   limits: { perKey: RateLimiter; perAddress: RateLimiter };
   close(): Promise<void>;
 }
@@ -36,10 +42,13 @@ export function createServerContext(config: ServerConfig): ServerContext {
   const tasks = sqliteTaskStore(db);
   const uploads = sqliteUploadStore(db);
   const storage = localFileStorage(path.join(config.dataDir, "files"));
+  const disk = new DiskSpace(config.dataDir, config.minFreeDiskBytes);
   const engine = createFaceEngine({ maxPixels: config.maxImagePixels });
   // Embeddings (video) get their own single worker, so they never queue behind a photo's detection passes.
   const embeddingPool = new InferencePool({ workers: 1, threadsPerWorker: 1 });
-  const runTask = detectionRunner(tasks, {
+  // The queue is made below: the recorder reaches it through this closure once it exists.
+  const recorder = new TaskRecorder(tasks, storage, (taskId) => queue.enqueue(taskId));
+  const runTask = detectionRunner(tasks, recorder, {
     local: localRunner({
       tasks,
       storage,
@@ -62,8 +71,13 @@ export function createServerContext(config: ServerConfig): ServerContext {
       : null,
   });
   const queue = new DetectionQueue(runTask, config.detectionConcurrency);
-  // Tasks that were queued or interrupted when the process last stopped start again now.
-  for (const taskId of tasks.recoverQueued()) queue.enqueue(taskId);
+  // Uploads cut off by the last process's death can be sent again (their half-written files go in the first sweep).
+  uploads.resetInterrupted();
+  // Tasks that were queued or interrupted when the process last stopped start again now, up to an attempt limit.
+  const recovered = tasks.recoverQueued(MAX_TASK_ATTEMPTS);
+  for (const taskId of recovered.failed)
+    void storage.removeOutputs(taskId, tasks.get(taskId)?.inputKey ?? null);
+  for (const taskId of recovered.queued) queue.enqueue(taskId);
   const stopRetention = startRetention(
     { tasks, uploads, storage, retentionMs: config.retentionMs },
     config.retentionSweepMs,
@@ -77,12 +91,16 @@ export function createServerContext(config: ServerConfig): ServerContext {
     signer: uploadSigner(db),
     engine,
     queue,
+    recorder,
+    disk,
+    health: healthCheck({ db, disk, recorder }),
     limits: {
       perKey: new RateLimiter(config.rateLimitPerKey),
       perAddress: new RateLimiter(config.rateLimitPerAddress),
     },
     async close() {
       stopRetention();
+      recorder.stop();
       await queue.idle();
       await engine.close();
       await embeddingPool.close();

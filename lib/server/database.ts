@@ -91,6 +91,11 @@ const MIGRATIONS: string[] = [
     deleted_at INTEGER NOT NULL
   );
   `,
+  // Task attempts: how many times a task was started, so a task that keeps taking the server down (or filling its
+  // disk) is failed at start-up instead of being run again forever.
+  `
+  ALTER TABLE tasks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export function openDatabase(file: string): Db {

@@ -3,6 +3,8 @@ import { VideoError } from "../engine/video/ffmpeg";
 import { errorFields, log } from "./log";
 import { UpstreamError } from "./magic-hour/upstream-error";
 import { RemoteFileError } from "./remote-file";
+import { isStorageFull } from "./storage-full";
+import type { TaskRecorder } from "./task-recorder";
 import type { TaskRecord, TaskStore } from "./task-store";
 
 type Run = (task: TaskRecord) => Promise<void>;
@@ -15,14 +17,19 @@ function isUserFacing(error: unknown): error is Error {
 }
 
 /**
- * Run one queued task on the provider it was created for. Every failure ends the task in `error` with a reason;
- * nothing is left `rendering`.
+ * Run one queued task on the provider it was created for. Every failure ends the task in `error` with a reason and
+ * without its partial files; nothing is left `rendering`, even when the failure can only be recorded later (a full
+ * disk: see TaskRecorder).
  */
-export function detectionRunner(tasks: TaskStore, runners: { local: Run; "magic-hour": Run | null }) {
+export function detectionRunner(
+  tasks: TaskStore,
+  recorder: TaskRecorder,
+  runners: { local: Run; "magic-hour": Run | null },
+) {
   return async (taskId: string): Promise<void> => {
     const task = tasks.get(taskId);
     if (task?.status !== "queued") return;
-    tasks.markRendering(taskId);
+    if (!recorder.start(taskId)) return;
     try {
       const run = runners[task.provider];
       if (!run)
@@ -38,7 +45,13 @@ export function detectionRunner(tasks: TaskStore, runners: { local: Run; "magic-
       } else if (!isUserFacing(error)) {
         log("error", "detection failed", { task_id: taskId, ...errorFields(error) });
       }
-      tasks.fail(taskId, isUserFacing(error) ? error.message : "Face detection failed");
+      const message = isUserFacing(error)
+        ? error.message
+        : isStorageFull(error)
+          ? "The server ran out of storage space while working on this file"
+          : "Face detection failed";
+      // The input stays: an uploaded file may be used by another task, and retention removes it in time.
+      await recorder.fail(taskId, tasks.get(taskId)?.inputKey ?? task.inputKey, message);
     }
   };
 }

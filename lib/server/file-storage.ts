@@ -1,5 +1,5 @@
 import { createReadStream, type ReadStream } from "node:fs";
-import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 /**
@@ -13,6 +13,8 @@ export interface FileStorage {
    * file. */
   tempFile(key: string): Promise<string>;
   commit(tempPath: string, key: string): Promise<void>;
+  /** Give up on a temporary file: remove it, and its folder if nothing else is in it (a failed or empty upload). */
+  discard(tempPath: string): Promise<void>;
   write(key: string, bytes: Buffer): Promise<void>;
   open(
     key: string,
@@ -21,8 +23,13 @@ export interface FileStorage {
   remove(key: string): Promise<void>;
   /** Delete everything stored under api-assets/<id>/. */
   removeAll(id: string): Promise<void>;
-  /** Delete temporary files left by writers that never finished (a crash), older than `olderThanMs`. */
-  removeStaleTemp(olderThanMs: number): Promise<number>;
+  /** Delete what a task wrote under api-assets/<id>/ (crops, previews), keeping its input if it lives there. */
+  removeOutputs(id: string, keepKey: string | null): Promise<void>;
+  /**
+   * Delete temporary files left by writers that never finished (a crash), and the empty api-assets/<id>/ folders
+   * that killed or refused uploads leave, untouched since before `before` (ms since the epoch).
+   */
+  removeStale(before: number): Promise<number>;
 }
 
 /** Keys are a few plain segments; anything else (dots, slashes, empty parts) is refused before touching disk. */
@@ -52,8 +59,21 @@ export function localFileStorage(root: string): FileStorage {
     },
     async write(key, bytes) {
       const temp = await this.tempFile(key);
-      await writeFile(temp, bytes);
-      await rename(temp, resolve(key));
+      try {
+        await writeFile(temp, bytes);
+        await rename(temp, resolve(key));
+      } catch (error) {
+        // A full disk leaves a half-written file: it must not outlive the failure.
+        await rm(temp, { force: true });
+        throw error;
+      }
+    },
+    async discard(tempPath) {
+      const dir = path.dirname(tempPath);
+      if (path.relative(path.join(root, "api-assets"), dir).includes(path.sep)) return;
+      await rm(tempPath, { force: true });
+      // rmdir refuses a folder that holds anything, so a folder in use is never touched.
+      await rmdir(dir).catch(() => undefined);
     },
     async open(key, range) {
       if (!isValidKey(key)) return null;
@@ -73,19 +93,44 @@ export function localFileStorage(root: string): FileStorage {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new Error(`Invalid id: ${id}`);
       await rm(path.join(root, "api-assets", id), { recursive: true, force: true });
     },
-    async removeStaleTemp(olderThanMs) {
+    async removeOutputs(id, keepKey) {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new Error(`Invalid id: ${id}`);
+      const dir = path.join(root, "api-assets", id);
+      const keep = keepKey && isValidKey(keepKey) ? path.join(root, keepKey) : null;
+      const files = await readdir(dir).catch(() => [] as string[]);
+      for (const file of files) {
+        const full = path.join(dir, file);
+        if (full !== keep) await rm(full, { recursive: true, force: true });
+      }
+      if (!keep || !files.some((file) => path.join(dir, file) === keep))
+        await rmdir(dir).catch(() => undefined);
+    },
+    async removeStale(before) {
       let removed = 0;
       const base = path.join(root, "api-assets");
       const dirs = await readdir(base).catch(() => [] as string[]);
       for (const dir of dirs) {
-        const files = await readdir(path.join(base, dir)).catch(() => [] as string[]);
+        const folder = path.join(base, dir);
+        const files = await readdir(folder).catch(() => null);
+        if (!files) continue;
         for (const file of files.filter((f) => f.endsWith(".part"))) {
-          const full = path.join(base, dir, file);
+          const full = path.join(folder, file);
           const info = await stat(full).catch(() => null);
-          if (info && Date.now() - info.mtimeMs > olderThanMs) {
+          if (info && info.mtimeMs < before) {
             await rm(full, { force: true });
             removed++;
           }
+        }
+        const info = await stat(folder).catch(() => null);
+        if (info?.isDirectory() && info.mtimeMs < before) {
+          // Only an empty folder goes (rmdir refuses any other); one being written to now has a fresh mtime.
+          if (
+            await rmdir(folder).then(
+              () => true,
+              () => false,
+            )
+          )
+            removed++;
         }
       }
       return removed;

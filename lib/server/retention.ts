@@ -8,30 +8,35 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /**
  * Keep disk use bounded: results and uploads older than the retention period lose their files (tasks keep a
- * tombstone so a shared link can say the result expired), and half-written temporary files are removed.
+ * tombstone so a shared link can say the result expired), and half-written temporary files and empty folders are
+ * removed.
  */
 export async function sweep(
   deps: { tasks: TaskStore; uploads: UploadStore; storage: FileStorage; retentionMs: number },
   now = Date.now(),
-  staleTempMs = STALE_TEMP_MS,
+  staleBefore = now - STALE_TEMP_MS,
 ): Promise<{ tasks: number; uploads: number; tempFiles: number }> {
   const cutoff = now - deps.retentionMs;
   const tasks = deps.tasks.expire(cutoff);
   for (const id of tasks) await deps.storage.removeAll(id);
   const uploads = deps.uploads.expire(cutoff);
   for (const id of uploads) await deps.storage.removeAll(id);
-  const tempFiles = await deps.storage.removeStaleTemp(staleTempMs);
+  const tempFiles = await deps.storage.removeStale(staleBefore);
   return { tasks: tasks.length, uploads: uploads.length, tempFiles };
 }
 
-/** Sweep now (nothing is being written yet, so every temporary file is stale) and then periodically. */
+/**
+ * Sweep now and then periodically. At start-up every temporary file and empty folder older than this process
+ * belongs to a writer that died with the last one (a server killed during an upload).
+ */
 export function startRetention(deps: Parameters<typeof sweep>[0], everyMs: number): () => void {
-  const run = (staleTempMs: number) =>
-    sweep(deps, Date.now(), staleTempMs).catch((error) =>
+  const startedAt = Date.now();
+  const run = (staleBefore: number) =>
+    sweep(deps, Date.now(), staleBefore).catch((error) =>
       log("error", "retention sweep failed", errorFields(error)),
     );
-  void run(0);
-  const timer = setInterval(() => void run(STALE_TEMP_MS), everyMs);
+  void run(startedAt);
+  const timer = setInterval(() => void run(Date.now() - STALE_TEMP_MS), everyMs);
   timer.unref();
   return () => clearInterval(timer);
 }

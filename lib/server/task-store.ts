@@ -26,6 +26,8 @@ export interface TaskRecord {
   duration: number | null;
   progress: number | null;
   error: string | null;
+  /** How many times it was started (a restart runs an interrupted task again, up to a limit). */
+  attempts: number;
   /** Set when retention removed its files: the task is gone but can say so. */
   expiredAt: number | null;
   createdAt: number;
@@ -58,7 +60,8 @@ export interface TaskStore {
   get(id: string): TaskRecord | undefined;
   /** Faces at or above a score (and faces without one), in frame then index order. */
   faces(id: string, minScore?: number): FaceRecord[];
-  markRendering(id: string): void;
+  /** Start a queued task (and count the attempt); false if it was not queued. */
+  markRendering(id: string): boolean;
   setInput(id: string, inputKey: string): void;
   setRemoteId(id: string, remoteId: string): void;
   addFace(id: string, face: FaceRecord): void;
@@ -66,9 +69,14 @@ export interface TaskStore {
   replaceFace(id: string, face: FaceRecord): void;
   setProgress(id: string, fraction: number): void;
   complete(id: string, size: { width: number; height: number; duration?: number }): void;
+  /** End a task in error; the faces it had recorded go (their files are removed by the caller). */
   fail(id: string, message: string): void;
-  /** After a restart: tasks that were rendering go back to the queue, and all queued ids in arrival order. */
-  recoverQueued(): string[];
+  /**
+   * After a restart: tasks that were rendering go back to the queue, unless they were already started
+   * `maxAttempts` times (then they end in error: running them again would do what stopped the server again), and
+   * all queued ids in arrival order.
+   */
+  recoverQueued(maxAttempts: number): { queued: string[]; failed: string[] };
   /** Mark finished tasks created before `cutoff` as expired, drop their faces, and return their ids. */
   expire(cutoff: number): string[];
 }
@@ -88,6 +96,7 @@ interface TaskRow {
   duration: number | null;
   progress: number | null;
   error: string | null;
+  attempts: number;
   expired_at: number | null;
   created_at: number;
   started_at: number | null;
@@ -120,6 +129,7 @@ function toTask(row: TaskRow): TaskRecord {
     duration: row.duration,
     progress: row.progress,
     error: row.error,
+    attempts: row.attempts,
     expiredAt: row.expired_at,
     createdAt: row.created_at,
     startedAt: row.started_at,
@@ -139,7 +149,7 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
      WHERE task_id = ? AND (score IS NULL OR score >= ?) ORDER BY frame, idx`,
   );
   const updateRendering = db.prepare(
-    "UPDATE tasks SET status = 'rendering', started_at = ? WHERE id = ? AND status = 'queued'",
+    "UPDATE tasks SET status = 'rendering', started_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
   );
   const updateInput = db.prepare("UPDATE tasks SET input_key = ? WHERE id = ?");
   const updateRemoteId = db.prepare("UPDATE tasks SET remote_id = ? WHERE id = ?");
@@ -154,6 +164,9 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
   );
   const updateError = db.prepare(
     "UPDATE tasks SET status = 'error', error = ?, finished_at = ? WHERE id = ?",
+  );
+  const selectInterrupted = db.prepare<[number], { id: string }>(
+    "SELECT id FROM tasks WHERE status = 'rendering' AND attempts >= ?",
   );
   const requeue = db.prepare(
     "UPDATE tasks SET status = 'queued', started_at = NULL WHERE status = 'rendering'",
@@ -191,7 +204,7 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
       }));
     },
     markRendering(id) {
-      updateRendering.run(now(), id);
+      return updateRendering.run(now(), id).changes === 1;
     },
     setInput(id, inputKey) {
       updateInput.run(inputKey, id);
@@ -212,9 +225,10 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
     complete(id, size) {
       updateComplete.run(size.width, size.height, size.duration ?? null, now(), id);
     },
-    fail(id, message) {
+    fail: db.transaction((id: string, message: string) => {
+      deleteFaces.run(id);
       updateError.run(message, now(), id);
-    },
+    }),
     expire: db.transaction((cutoff: number) => {
       const ids = selectExpiring.all(cutoff).map((row) => row.id);
       for (const id of ids) {
@@ -223,11 +237,20 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
       }
       return ids;
     }),
-    recoverQueued: db.transaction(() => {
+    recoverQueued: db.transaction((maxAttempts: number) => {
+      const failed = selectInterrupted.all(maxAttempts).map((row) => row.id);
+      for (const id of failed) {
+        deleteFaces.run(id);
+        updateError.run(
+          `The server stopped while working on this file ${maxAttempts === 1 ? "once" : `${maxAttempts} times`}; it was not tried again`,
+          now(),
+          id,
+        );
+      }
       requeue.run();
       // A task interrupted half-way may have written some faces; it starts over from a clean slate.
       clearFaces.run();
-      return selectQueued.all().map((row) => row.id);
+      return { queued: selectQueued.all().map((row) => row.id), failed };
     }),
   };
 }

@@ -23,6 +23,8 @@ export interface UploadStore {
   claim(id: string): boolean;
   release(id: string): void;
   markUploaded(id: string, size: number): void;
+  /** At start-up: a PUT the last process was receiving when it died will never finish; its slot is free again. */
+  resetInterrupted(): number;
   /** Forget uploads created before `cutoff` that no live task uses; returns their ids, whose files can go. */
   expire(cutoff: number): string[];
 }
@@ -57,6 +59,7 @@ export function sqliteUploadStore(db: Db, now: () => number = Date.now): UploadS
   const claim = db.prepare("UPDATE uploads SET state = 'uploading' WHERE id = ? AND state = 'pending'");
   const release = db.prepare("UPDATE uploads SET state = 'pending' WHERE id = ? AND state = 'uploading'");
   const uploaded = db.prepare("UPDATE uploads SET state = 'uploaded', size = ? WHERE id = ?");
+  const resetUploading = db.prepare("UPDATE uploads SET state = 'pending' WHERE state = 'uploading'");
   const selectOld = db.prepare<[number], { id: string }>(
     `SELECT id FROM uploads u WHERE created_at < ? AND NOT EXISTS (
        SELECT 1 FROM tasks t WHERE t.input_key = u.file_path AND t.expired_at IS NULL AND t.status IN ('queued', 'rendering'))`,
@@ -81,6 +84,7 @@ export function sqliteUploadStore(db: Db, now: () => number = Date.now): UploadS
     markUploaded(id, size) {
       uploaded.run(size, id);
     },
+    resetInterrupted: () => resetUploading.run().changes,
     expire: db.transaction((cutoff: number) => {
       const ids = selectOld.all(cutoff).map((row) => row.id);
       for (const id of ids) remove.run(id);

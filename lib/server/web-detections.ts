@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import type { DetectionView } from "../api/detection-view";
 import { DEFAULT_CONFIDENCE } from "../engine/face-engine";
 import { type ImageFormat, sniffImageFormat, UNSUPPORTED_FORMAT_MESSAGE } from "../engine/image/decode-image";
@@ -34,6 +33,7 @@ export async function acceptWebUpload(request: Request, ctx: ServerContext): Pro
   ctx.limits.perAddress.take(`ip:${clientAddress(request)}`);
   const confidence = Number(new URL(request.url).searchParams.get("confidence") ?? DEFAULT_CONFIDENCE);
   if (!(confidence >= 0 && confidence <= 1)) throw new ApiError(400, "confidence must be between 0 and 1");
+  ctx.disk.require(Number(request.headers.get("content-length") ?? "0"));
   const id = newId();
   const staging = `api-assets/${id}/upload.bin`;
   const temp = await ctx.storage.tempFile(staging);
@@ -61,7 +61,8 @@ export async function acceptWebUpload(request: Request, ctx: ServerContext): Pro
     ctx.queue.enqueue(id);
     return { id };
   } catch (error) {
-    await rm(temp, { force: true });
+    // The folder is this new task's alone: nothing in it (input, temporary file) outlives a refusal or a failure.
+    await ctx.storage.removeAll(id);
     throw error;
   }
 }

@@ -15,6 +15,7 @@ export async function createFaceDetection(request: Request, ctx: ServerContext):
   ctx.limits.perKey.take(`key:${owner}`);
   ctx.limits.perAddress.take(`ip:${clientAddress(request)}`);
   const body = await readJson(request, CreateFaceDetectionRequest);
+  ctx.disk.require();
   const target = body.assets.target_file_path;
   const confidence = body.confidence_score ?? DEFAULT_CONFIDENCE;
   const id = newId();

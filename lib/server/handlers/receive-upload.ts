@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import { sniffImageFormat } from "../../engine/image/decode-image";
 import { readHead } from "../../read-head";
 import { ApiError } from "../api-error";
@@ -27,6 +26,7 @@ export async function receiveUpload(request: Request, ctx: ServerContext, id: st
   if (upload.state === "uploaded") throw new ApiError(409, "A file was already uploaded to this URL");
   const limit = ctx.config.maxUploadBytes;
   if (Number(request.headers.get("content-length") ?? "0") > limit) throw tooLarge(limit);
+  ctx.disk.require(Number(request.headers.get("content-length") ?? "0"));
   if (!ctx.uploads.claim(id)) throw new ApiError(409, "An upload to this URL is already in progress");
 
   const temp = await ctx.storage.tempFile(upload.filePath);
@@ -45,7 +45,10 @@ export async function receiveUpload(request: Request, ctx: ServerContext, id: st
     ctx.uploads.markUploaded(id, size);
     return new Response(null, { status: 200 });
   } catch (error) {
-    await rm(temp, { force: true });
+    // Nothing of a refused or failed upload stays: not the file (committed before a failed database write), not
+    // the temporary file, not its folder.
+    await ctx.storage.remove(upload.filePath);
+    await ctx.storage.discard(temp);
     ctx.uploads.release(id);
     throw error;
   }

@@ -15,6 +15,7 @@ export async function createUploadUrls(request: Request, ctx: ServerContext): Pr
   ctx.limits.perKey.take(`key:${owner}`);
   ctx.limits.perAddress.take(`ip:${clientAddress(request)}`);
   const { items } = await readJson(request, UploadUrlsRequest);
+  ctx.disk.require();
   const checked = items.map((item, i) => {
     const extension = item.extension.toLowerCase().replace(/^\./, "");
     const kind = kindOfExtension(extension);

@@ -86,14 +86,21 @@ async function download(
 ): Promise<string> {
   const { storage, tasks } = deps;
   const temp = await storage.tempFile(`api-assets/${taskId}/download.bin`);
-  const { extension } = await downloadRemoteFile(url, temp, {
+  const key = await downloadRemoteFile(url, temp, {
     allowedExtensions: ALL_EXTENSIONS,
     maxBytes: deps.maxDownloadBytes,
     timeoutMs: deps.downloadTimeoutMs,
     sniff: (head) => extensionFromContent(head, kind),
-  });
-  const key = `api-assets/${taskId}/input.${extension}`;
-  await storage.commit(temp, key);
+  })
+    .then(async ({ extension }) => {
+      const key = `api-assets/${taskId}/input.${extension}`;
+      await storage.commit(temp, key);
+      return key;
+    })
+    .catch(async (error) => {
+      await storage.discard(temp);
+      throw error;
+    });
   tasks.setInput(taskId, key);
   return key;
 }
