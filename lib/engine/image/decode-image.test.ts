@@ -2,6 +2,7 @@ import { deflateSync } from "node:zlib";
 import type { OpenJpegModule } from "@cornerstonejs/codec-openjpeg/wasmjs";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
+import { emptyJpeg2000, manyComponentJpeg2000 } from "../../testing/hostile-files";
 import {
   type DecodedImage,
   decodeImage,
@@ -10,6 +11,7 @@ import {
   sniffImageFormat,
   UNSUPPORTED_FORMAT_MESSAGE,
 } from "./decode-image";
+import { DEFAULT_DECODER_LIMITS, ImageDecoderWorker } from "./image-decoder";
 
 // Every fixture is generated here, from one synthetic picture, except the two HEIC files below: no npm package
 // encodes HEVC. They are the same picture, 64x48 with four coloured quadrants, encoded once with Debian's
@@ -526,6 +528,48 @@ describe("refusals", () => {
     j2k.writeUInt32BE(30_000, 8); // SIZ Xsiz
     j2k.writeUInt32BE(30_000, 12); // SIZ Ysiz
     expect((await decodeError(decodeImage(j2k))).code).toBe("too_many_pixels");
+  });
+
+  it("checks every JPEG 2000 header field that sizes an allocation before decoding", async () => {
+    const rssBefore = process.memoryUsage().rss;
+    const many = await decodeError(decodeImage(manyComponentJpeg2000()));
+    expect(many.message).toMatch(/16384 components; at most 4/);
+    const empty = await decodeError(decodeImage(emptyJpeg2000()));
+    expect(empty.message).toMatch(/62500 tiles; at most 4096/);
+    // Before these checks OpenJPEG took 2.1 GB and 800 MB for them.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
+
+    const j2k = encoded.j2k as Buffer;
+    const withoutTiles = j2k.subarray(0, j2k.indexOf(Buffer.from([0xff, 0x90])));
+    expect((await decodeError(decodeImage(withoutTiles))).message).toMatch(/corrupt/);
+    const sixteenBits = Buffer.from(j2k);
+    sixteenBits[42] = 31; // Ssiz of the first component: 32-bit samples
+    expect((await decodeError(decodeImage(sixteenBits))).message).toMatch(/32-bit samples/);
+    const zeroTile = Buffer.from(j2k);
+    zeroTile.writeUInt32BE(0, 24); // XTsiz
+    expect((await decodeError(decodeImage(zeroTile))).code).toBe("corrupt");
+  });
+
+  it("refuses a BMP whose pixel data is shorter than its header says", async () => {
+    const bmp = encodeBmp(quadrantPixels(), W, H, { bits: 24 });
+    bmp.writeInt32LE(H * 40, 22);
+    expect((await decodeError(decodeImage(bmp))).message).toMatch(/corrupt/);
+  });
+
+  it("decodes in a worker that a failure replaces with a fresh one", async () => {
+    const limits = { ...DEFAULT_DECODER_LIMITS, timeoutMs: 1 };
+    const decoder = new ImageDecoderWorker(limits);
+    try {
+      const bytes = encoded.jp2 as Buffer;
+      const header = { width: W, height: H, components: 3 };
+      await expect(decoder.decode("jpx", bytes, header, 1e6)).rejects.toThrow(/time limit/);
+      limits.timeoutMs = 60_000;
+      const pixels = await decoder.decode("jpx", bytes, header, 1e6);
+      expect(pixels).toMatchObject({ width: W, height: H, channels: 3 });
+      expect(decoder.started).toBe(2);
+    } finally {
+      await decoder.close();
+    }
   });
 
   it.each(["png", "jpeg", "webp", "tiff", "avif", "heic", "bmp", "j2k", "jp2"])(

@@ -20,11 +20,13 @@
  * data, so a small file that declares an enormous image (a "decompression bomb") is refused quickly, with little
  * memory.
  *
- * The WebAssembly decoders run synchronously on the calling thread: a 12-megapixel HEIC blocks the event loop for
- * about a second. They are loaded on first use, so a process that never sees a HEIC, JPEG 2000 or BMP file never
- * pays for loading them.
+ * The three fallback decoders run synchronously for seconds on a large image (a 49-megapixel HEIC: 2.7 s), so they
+ * run in a worker thread with its own memory and time limits (image-decoder.ts), one image at a time; the headers
+ * are checked here first, every field that sizes an allocation, so the worker only ever gets an image within the
+ * limits. The worker is started on first use.
  */
 import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
+import { OffThreadFailure, type OffThreadKind, sharedImageDecoder } from "./image-decoder";
 
 /** File extensions Magic Hour accepts for face detection, in its own order. */
 export const SUPPORTED_IMAGE_EXTENSIONS = [
@@ -289,135 +291,158 @@ async function decodeWithSharp(bytes: Buffer, format: ImageFormat, maxPixels: nu
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// HEIC: libheif-js
+// HEIC, JPEG 2000, BMP: decoded in a worker thread (image-decoder.ts), after their headers are checked here
 
-type LibheifModule = import("libheif-js/libheif-wasm/libheif-bundle.js").LibheifModule;
-
-let libheif: LibheifModule | undefined;
-
-/** Above this much WebAssembly memory the instance is dropped after use: wasm memory grows but never shrinks. */
-const WASM_HEAP_RELEASE_BYTES = 512 * 1024 * 1024;
-
-async function loadLibheif(): Promise<LibheifModule> {
-  if (!libheif) {
-    // The "bundle" build carries its .wasm inline, so nothing is read from disk or network at run time and
-    // bundlers have no separate asset to lose. It instantiates synchronously (about 60 ms).
-    const { default: createLibheif } = await import("libheif-js/libheif-wasm/libheif-bundle.js");
-    const instance = createLibheif();
-    await instance.ready;
-    libheif = instance;
-  }
-  return libheif;
-}
-
-function isHeifError(value: unknown): value is import("libheif-js/libheif-wasm/libheif-bundle.js").HeifError {
-  return typeof value === "object" && value !== null && "code" in value && value.code !== undefined;
-}
-
-/** heif_error_code values for "this is a valid file that uses something libheif cannot decode". */
-const HEIF_UNSUPPORTED_CODES = new Set([3 /* Unsupported_filetype */, 4 /* Unsupported_feature */]);
-
-function heifFailure(error: import("libheif-js/libheif-wasm/libheif-bundle.js").HeifError): ImageDecodeError {
-  const cause = new Error(`libheif: ${error.message}`);
-  return HEIF_UNSUPPORTED_CODES.has(error.code.value) ? unsupported(cause) : corrupt("heic", cause);
-}
-
-async function decodeHeic(bytes: Buffer, maxPixels: number): Promise<DecodedImage> {
-  const lib = await loadLibheif();
-  let pixels: Buffer;
-  let width: number;
-  let height: number;
-  let channels: 3 | 4;
+/** Pixels from the worker, or its failure as the ImageDecodeError the caller expects. */
+async function decodeOffThread(
+  kind: OffThreadKind,
+  format: ImageFormat,
+  bytes: Buffer,
+  header: object,
+  maxPixels: number,
+): Promise<DecodedImage> {
+  let result: Awaited<ReturnType<ReturnType<typeof sharedImageDecoder>["decode"]>>;
   try {
-    const context = lib.heif_context_alloc();
-    try {
-      const readError = lib.heif_context_read_from_memory(context, bytes);
-      if (readError.code.value !== 0) throw heifFailure(readError);
-      // The primary image is the photo; a HEIC can also hold thumbnails, depth maps and burst frames.
-      const handle = lib.heif_js_context_get_primary_image_handle(context);
-      if (isHeifError(handle)) throw heifFailure(handle);
-      try {
-        // Handle dimensions come from the container (ispe, after rotation): nothing is decoded yet.
-        width = lib.heif_image_handle_get_width(handle);
-        height = lib.heif_image_handle_get_height(handle);
-        checkDimensions("heic", width, height, maxPixels);
-        channels = lib.heif_image_handle_has_alpha_channel(handle) ? 4 : 3;
-        // libheif applies the container's transformations (irot rotation, imir mirror, clap crop), which is
-        // how iPhones store portrait photos. The EXIF orientation inside a HEIC must not be applied on top
-        // (HEIF spec), and it is not: raw pixels reach sharp without EXIF.
-        const image = lib.heif_js_decode_image2(
-          handle,
-          lib.heif_colorspace.heif_colorspace_RGB,
-          channels === 4
-            ? lib.heif_chroma.heif_chroma_interleaved_RGBA
-            : lib.heif_chroma.heif_chroma_interleaved_RGB,
-        );
-        if (isHeifError(image)) throw heifFailure(image);
-        try {
-          const plane = image.channels.find(
-            (channel) => channel.id === lib.heif_channel.heif_channel_interleaved,
-          );
-          if (!plane || plane.width !== width || plane.height !== height) {
-            throw corrupt("heic", new Error("libheif returned no interleaved plane of the expected size"));
-          }
-          pixels = copyRows(plane.data, plane.stride, width * channels, height);
-        } finally {
-          lib.heif_image_release(image.image);
-        }
-      } finally {
-        lib.heif_image_handle_release(handle);
-      }
-    } finally {
-      lib.heif_context_free(context);
-    }
+    result = await sharedImageDecoder().decode(kind, bytes, header, maxPixels);
   } catch (error) {
-    if (error instanceof ImageDecodeError) throw error;
-    // Anything else came out of the WebAssembly runtime (abort, out of memory): the instance may be in a broken
-    // state, so the next HEIC gets a fresh one.
-    libheif = undefined;
-    throw corrupt("heic", error);
-  } finally {
-    if (libheif && libheif.HEAPU8.length > WASM_HEAP_RELEASE_BYTES) libheif = undefined;
+    if (!(error instanceof OffThreadFailure)) throw error;
+    if (error.code === "dimensions") {
+      checkDimensions(format, error.width, error.height, maxPixels);
+      throw corrupt(format, error);
+    }
+    if (error.code === "unsupported_format") throw unsupported(error);
+    if (error.code === "limit") {
+      throw new ImageDecodeError(
+        "corrupt",
+        `The ${FORMAT_LABELS[format]} image could not be decoded: it ${error.message}.`,
+        { cause: error },
+      );
+    }
+    throw corrupt(format, error);
   }
-  return finishRaw(pixels, width, height, channels, "heic");
+  return finishRaw(result.pixels, result.width, result.height, result.channels, format);
 }
 
-/** Copies `rows` rows of `rowBytes` bytes out of a buffer whose rows are `stride` bytes apart. */
-function copyRows(source: Uint8Array, stride: number, rowBytes: number, rows: number): Buffer {
-  if (stride === rowBytes) return Buffer.from(source.subarray(0, rowBytes * rows));
-  const out = Buffer.allocUnsafe(rowBytes * rows);
-  for (let y = 0; y < rows; y++) out.set(source.subarray(y * stride, y * stride + rowBytes), y * rowBytes);
-  return out;
+function decodeHeic(bytes: Buffer, maxPixels: number): Promise<DecodedImage> {
+  // libheif reads the container's dimensions (ispe) in the worker and refuses above maxPixels before decoding.
+  return decodeOffThread("heic", "heic", bytes, {}, maxPixels);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// JPEG 2000: OpenJPEG (wasm) from pdfjs-dist
+// JPEG 2000 headers
 
-interface Jpeg2000Header {
+export interface Jpeg2000Header {
   width: number;
   height: number;
   components: number;
 }
 
-/** Reads the SIZ marker segment that follows SOC at `start`. */
-function readSizMarker(bytes: Buffer, start: number, format: ImageFormat): Jpeg2000Header {
-  // SOC(2) SIZ(2) Lsiz(2) Rsiz(2) Xsiz(4) Ysiz(4) XOsiz(4) YOsiz(4) XTsiz(4) YTsiz(4) XTOsiz(4) YTOsiz(4) Csiz(2)
-  if (start + 42 > bytes.length || !startsWith(bytes, J2K_SIGNATURE, start)) {
-    throw corrupt(format, new Error("no SIZ marker where the codestream should start"));
+/** Sample precision above this is refused: photos use 8 to 16 bits. */
+const MAX_JPEG2000_PRECISION = 16;
+/**
+ * OpenJPEG sets up every tile before decoding any (about 13 KB each): 62,500 tiles of 28 × 28 px cost 800 MB for a
+ * 100-byte file. The format allows 65,535; photos use one tile, or a few hundred of 256 px and more.
+ */
+const MAX_JPEG2000_TILES = 4096;
+/** Grey, grey + alpha, RGB, RGBA: what the decoder can output. The format allows 16,384. */
+const MAX_JPEG2000_COMPONENTS = 4;
+const SOT = 0xff90;
+const COD = 0xff52;
+
+/**
+ * Reads and checks the SIZ marker segment that follows SOC at `start`, then the main header's markers up to the
+ * first tile. Every field that sizes an allocation in the decoder is checked here, before any decoding: the image
+ * and tile sizes, the number of tiles, the number of components and their precision and subsampling, the
+ * decomposition levels and code-block size; and a codestream without any tile data is refused (OpenJPEG would
+ * still allocate the whole image for it).
+ */
+export function readJpeg2000Header(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  format: "jp2" | "j2k",
+  maxPixels: number,
+): Jpeg2000Header {
+  const fail = (why: string) => corrupt(format, new Error(why));
+  // SOC(2) SIZ(2) Lsiz(2) Rsiz(2) Xsiz(4) Ysiz(4) XOsiz(4) YOsiz(4) XTsiz(4) YTsiz(4) XTOsiz(4) YTOsiz(4) Csiz(2),
+  // then Ssiz, XRsiz, YRsiz per component.
+  if (start + 42 > end || !startsWith(bytes, J2K_SIGNATURE, start)) {
+    throw fail("no SIZ marker where the codestream should start");
   }
-  const xsiz = bytes.readUInt32BE(start + 8);
-  const ysiz = bytes.readUInt32BE(start + 12);
-  const xosiz = bytes.readUInt32BE(start + 16);
-  const yosiz = bytes.readUInt32BE(start + 20);
+  const lsiz = bytes.readUInt16BE(start + 4);
+  const [xsiz, ysiz, xosiz, yosiz, xtsiz, ytsiz, xtosiz, ytosiz] = [8, 12, 16, 20, 24, 28, 32, 36].map((at) =>
+    bytes.readUInt32BE(start + at),
+  ) as [number, number, number, number, number, number, number, number];
   const components = bytes.readUInt16BE(start + 40);
-  return { width: xsiz - xosiz, height: ysiz - yosiz, components };
+  const width = xsiz - xosiz;
+  const height = ysiz - yosiz;
+  checkDimensions(format, width, height, maxPixels);
+  if (components < 1) throw fail("no image components");
+  if (components > MAX_JPEG2000_COMPONENTS) {
+    throw new ImageDecodeError(
+      "unsupported_format",
+      `The JPEG 2000 image has ${components} components; at most ${MAX_JPEG2000_COMPONENTS} (colour and transparency) are supported.`,
+    );
+  }
+  if (lsiz !== 38 + 3 * components || start + 4 + lsiz > end) throw fail(`SIZ length ${lsiz} is wrong`);
+  if (
+    xtsiz < 1 ||
+    ytsiz < 1 ||
+    xtosiz > xosiz ||
+    ytosiz > yosiz ||
+    xtsiz + xtosiz <= xosiz ||
+    ytsiz + ytosiz <= yosiz
+  ) {
+    throw fail("invalid tile grid");
+  }
+  const tiles = Math.ceil((xsiz - xtosiz) / xtsiz) * Math.ceil((ysiz - ytosiz) / ytsiz);
+  if (tiles > MAX_JPEG2000_TILES) {
+    throw new ImageDecodeError(
+      "unsupported_format",
+      `The JPEG 2000 image is cut into ${tiles} tiles; at most ${MAX_JPEG2000_TILES} are supported.`,
+    );
+  }
+  for (let c = 0; c < components; c++) {
+    const at = start + 42 + 3 * c;
+    const precision = ((bytes[at] ?? 0) & 0x7f) + 1;
+    if (precision > MAX_JPEG2000_PRECISION) {
+      throw new ImageDecodeError(
+        "unsupported_format",
+        `The JPEG 2000 image has ${precision}-bit samples; at most ${MAX_JPEG2000_PRECISION} bits are supported.`,
+      );
+    }
+    if ((bytes[at + 1] ?? 0) < 1 || (bytes[at + 2] ?? 0) < 1) throw fail("component subsampling of 0");
+  }
+  // The main header's marker segments, up to the first tile-part (SOT).
+  let offset = start + 4 + lsiz;
+  for (;;) {
+    if (offset + 4 > end) throw fail("no tile data: the codestream ends after its header");
+    const marker = bytes.readUInt16BE(offset);
+    if (marker === SOT) break;
+    const length = bytes.readUInt16BE(offset + 2);
+    if (marker >>> 8 !== 0xff || length < 2 || offset + 2 + length > end) throw fail("broken main header");
+    if (marker === COD) checkCodingStyle(bytes, offset + 4, length - 2, fail);
+    offset += 2 + length;
+  }
+  return { width, height, components };
+}
+
+/** COD: Scod, progression order, layers (16 bits), MCT, then decomposition levels and code-block size exponents. */
+function checkCodingStyle(bytes: Buffer, at: number, length: number, fail: (why: string) => Error): void {
+  if (length < 10) throw fail("short COD segment");
+  const layers = bytes.readUInt16BE(at + 2);
+  const levels = bytes[at + 5] ?? 0;
+  const xcb = (bytes[at + 6] ?? 0) + 2;
+  const ycb = (bytes[at + 7] ?? 0) + 2;
+  // Limits of the standard (ISO/IEC 15444-1 A.6.1): at most 32 levels, code-blocks of at most 4096 samples.
+  if (layers < 1 || levels > 32 || xcb > 10 || ycb > 10 || xcb + ycb > 12) throw fail("invalid coding style");
 }
 
 /**
- * Finds the codestream box (jp2c) of a JP2 file and reads its SIZ marker. Boxes are walked properly instead of
- * scanning for the SIZ bytes, which could also occur inside an ICC profile or XML box.
+ * Finds the codestream box (jp2c) of a JP2 file and reads its header. Boxes are walked properly instead of scanning
+ * for the SIZ bytes, which could also occur inside an ICC profile or XML box.
  */
-function readJp2Header(bytes: Buffer): Jpeg2000Header {
+function readJp2Header(bytes: Buffer, maxPixels: number): Jpeg2000Header {
   let offset = 0;
   while (offset + 8 <= bytes.length) {
     let length = bytes.readUInt32BE(offset);
@@ -431,62 +456,25 @@ function readJp2Header(bytes: Buffer): Jpeg2000Header {
       length = bytes.length - offset; // The last box runs to the end of the file.
     }
     if (length < headerLength) break;
-    if (type === "jp2c") return readSizMarker(bytes, offset + headerLength, "jp2");
+    if (type === "jp2c") {
+      const end = Math.min(bytes.length, offset + length);
+      return readJpeg2000Header(bytes, offset + headerLength, end, "jp2", maxPixels);
+    }
     offset += length;
   }
   throw corrupt("jp2", new Error("no codestream box (jp2c) found"));
 }
 
-type PdfjsImageDecoders = typeof import("pdfjs-dist/image_decoders/pdf.image_decoders.mjs");
-
-let pdfjsDecoders: Promise<PdfjsImageDecoders> | undefined;
-
-function loadJpxDecoder(): Promise<PdfjsImageDecoders> {
-  pdfjsDecoders ??= import("pdfjs-dist/image_decoders/pdf.image_decoders.mjs").then((decoders) => {
-    // pdf.js logs OpenJPEG warnings with console.log; decoding errors still throw JpxError.
-    decoders.setVerbosityLevel(decoders.VerbosityLevel.ERRORS);
-    return decoders;
-  });
-  return pdfjsDecoders;
-}
-
-async function decodeJpeg2000(
-  bytes: Buffer,
-  format: "jp2" | "j2k",
-  maxPixels: number,
-): Promise<DecodedImage> {
-  const header = format === "jp2" ? readJp2Header(bytes) : readSizMarker(bytes, 0, format);
-  checkDimensions(format, header.width, header.height, maxPixels);
-  if (header.components < 1) throw corrupt(format, new Error("no image components"));
-
-  const { JpxImage } = await loadJpxDecoder();
-  // pdf.js's OpenJPEG wrapper outputs 1 (grey), 3 (RGB) or 4 (RGBA) 8-bit channels; it scales higher bit depths
-  // down and applies the codestream's colour transform. Grey+alpha is asked for as grey: the wrapper has no
-  // grey+alpha output, so that rare case loses its transparency instead of failing.
-  const wanted = header.components >= 4 ? 4 : header.components === 3 ? 3 : 1;
-  let pixels: Uint8ClampedArray | null | undefined;
-  try {
-    pixels = JpxImage.decode(bytes, { numComponents: wanted });
-  } catch (error) {
-    throw corrupt(format, error);
-  } finally {
-    // Drops the OpenJPEG instance so its grown WebAssembly memory can be collected. Re-creating it costs a few
-    // milliseconds, against hundreds of megabytes held after a large image.
-    JpxImage.cleanup();
-  }
-  const pixelCount = header.width * header.height;
-  const channels = pixels ? pixels.length / pixelCount : 0;
-  if (!pixels || (channels !== 1 && channels !== 3 && channels !== 4)) {
-    throw corrupt(
-      format,
-      new Error(`OpenJPEG returned ${pixels?.length ?? 0} bytes for ${pixelCount} pixels`),
-    );
-  }
-  return finishRaw(pixels, header.width, header.height, channels, format);
+function decodeJpeg2000(bytes: Buffer, format: "jp2" | "j2k", maxPixels: number): Promise<DecodedImage> {
+  const header =
+    format === "jp2"
+      ? readJp2Header(bytes, maxPixels)
+      : readJpeg2000Header(bytes, 0, bytes.length, format, maxPixels);
+  return decodeOffThread("jpx", format, bytes, header, maxPixels);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// BMP: bmpimagejs
+// BMP headers
 
 interface BmpHeader {
   width: number;
@@ -496,77 +484,60 @@ interface BmpHeader {
   declaresAlpha: boolean;
 }
 
-function readBmpHeader(bytes: Buffer): BmpHeader {
+const BMP_BIT_DEPTHS = new Set([1, 2, 4, 8, 16, 24, 32]);
+/** BI_RGB, BI_RLE8, BI_RLE4, BI_BITFIELDS, BI_ALPHABITFIELDS. */
+const BMP_COMPRESSIONS = new Set([0, 1, 2, 3, 6]);
+
+function readBmpHeader(bytes: Buffer, maxPixels: number): BmpHeader {
   const dibSize = bytes.readUInt32LE(14);
+  let header: BmpHeader;
+  let compression = 0;
   if (dibSize === 12) {
     // OS/2 BITMAPCOREHEADER: 16-bit dimensions.
     if (bytes.length < 26) throw corrupt("bmp", new Error("truncated header"));
-    return {
+    header = {
       width: bytes.readUInt16LE(18),
       height: Math.abs(bytes.readInt16LE(20)),
       bitsPerPixel: bytes.readUInt16LE(24),
       declaresAlpha: false,
     };
+  } else {
+    if (bytes.length < 54) throw corrupt("bmp", new Error("truncated header"));
+    compression = bytes.readUInt32LE(30);
+    // The red, green, blue and alpha masks follow the 40-byte core of the info header (offsets 54, 58, 62, 66):
+    // inside the header from V3 on, or right after it with BI_ALPHABITFIELDS (6).
+    const hasAlphaMaskField = (dibSize >= 56 || compression === 6) && bytes.length >= 70;
+    const alphaMask = hasAlphaMaskField ? bytes.readUInt32LE(66) : 0;
+    const colours = bytes.readUInt32LE(46);
+    header = {
+      width: bytes.readInt32LE(18),
+      // A negative height means the rows are stored top-down; the image is just as tall.
+      height: Math.abs(bytes.readInt32LE(22)),
+      bitsPerPixel: bytes.readUInt16LE(28),
+      declaresAlpha: alphaMask !== 0,
+    };
+    if (header.bitsPerPixel <= 8 && colours > 2 ** header.bitsPerPixel) {
+      throw corrupt("bmp", new Error(`${colours} palette colours at ${header.bitsPerPixel} bits`));
+    }
   }
-  if (bytes.length < 54) throw corrupt("bmp", new Error("truncated header"));
-  const compression = bytes.readUInt32LE(30);
-  // A negative height means the rows are stored top-down; the image is just as tall.
-  const height = Math.abs(bytes.readInt32LE(22));
-  // The red, green, blue and alpha masks follow the 40-byte core of the info header (offsets 54, 58, 62, 66):
-  // inside the header from V3 on, or right after it with BI_ALPHABITFIELDS (6).
-  const hasAlphaMaskField = (dibSize >= 56 || compression === 6) && bytes.length >= 70;
-  const alphaMask = hasAlphaMaskField ? bytes.readUInt32LE(66) : 0;
-  return {
-    width: bytes.readInt32LE(18),
-    height,
-    bitsPerPixel: bytes.readUInt16LE(28),
-    declaresAlpha: alphaMask !== 0,
-  };
-}
-
-async function decodeBmp(bytes: Buffer, maxPixels: number): Promise<DecodedImage> {
-  const header = readBmpHeader(bytes);
   checkDimensions("bmp", header.width, header.height, maxPixels);
-
-  const { decode } = await import("bmpimagejs");
-  let image: { width: number; height: number; pixels: Uint8ClampedArray };
-  try {
-    // bmpimagejs reads through a DataView on the ArrayBuffer from offset 0, so it needs a buffer of its own,
-    // not a view into Node's shared Buffer pool.
-    const own = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    image = decode(own);
-  } catch (error) {
-    throw corrupt("bmp", error);
+  if (!BMP_BIT_DEPTHS.has(header.bitsPerPixel) || !BMP_COMPRESSIONS.has(compression)) {
+    throw corrupt("bmp", new Error(`${header.bitsPerPixel} bits per pixel, compression ${compression}`));
   }
-  const { width, height, pixels } = image;
-  if (width !== header.width || height !== header.height || pixels.length !== width * height * 4) {
-    throw corrupt(
-      "bmp",
-      new Error(`decoder returned ${width}x${height} for a ${header.width}x${header.height} header`),
-    );
+  // Uncompressed rows must all be in the file: the decoder sizes its output from the header, not from the data.
+  if (compression !== 1 && compression !== 2) {
+    const rowBytes = Math.ceil((header.width * header.bitsPerPixel) / 32) * 4;
+    const lastRow = Math.ceil((header.width * header.bitsPerPixel) / 8);
+    if (bytes.readUInt32LE(10) + rowBytes * (header.height - 1) + lastRow > bytes.length) {
+      throw corrupt("bmp", new Error("pixel data shorter than the header declares"));
+    }
   }
-  // bmpimagejs always returns RGBA; it makes pixels opaque unless the header has an alpha mask. Many writers
-  // declare an alpha mask and leave it all zero; treated literally, that makes a fully transparent (white) image.
-  // Browsers show such files opaque, and so do we. Alpha is only honoured in 32-bit files, where it is common
-  // enough to matter; 16-bit ARGB1555 files are read as opaque.
-  const useAlpha = header.declaresAlpha && header.bitsPerPixel === 32 && hasNonZeroAlpha(pixels);
-  return finishRaw(useAlpha ? pixels : rgbaToRgb(pixels), width, height, useAlpha ? 4 : 3, "bmp");
+  return header;
 }
 
-function hasNonZeroAlpha(rgba: Uint8ClampedArray): boolean {
-  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 0) return true;
-  return false;
-}
-
-function rgbaToRgb(rgba: Uint8ClampedArray): Buffer {
-  const pixelCount = rgba.length / 4;
-  const rgb = Buffer.allocUnsafe(pixelCount * 3);
-  for (let i = 0, o = 0; i < rgba.length; i += 4, o += 3) {
-    rgb[o] = rgba[i] ?? 0;
-    rgb[o + 1] = rgba[i + 1] ?? 0;
-    rgb[o + 2] = rgba[i + 2] ?? 0;
-  }
-  return rgb;
+function decodeBmp(bytes: Buffer, maxPixels: number): Promise<DecodedImage> {
+  const header = readBmpHeader(bytes, maxPixels);
+  return decodeOffThread("bmp", "bmp", bytes, header, maxPixels);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
