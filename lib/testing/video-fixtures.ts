@@ -89,3 +89,60 @@ export function audioOnlyFile(): string {
   if (result.status !== 0) throw new Error(result.stderr);
   return out;
 }
+
+/**
+ * A WebM of `seconds` of a flat 64 × 64 picture at 1 frame a second, written as a live stream: its header has no
+ * duration (ffmpeg reports `Duration: N/A`), so only decoding tells how long it is. 10 hours make 1.25 MB.
+ */
+export function undatedWebm(seconds = 36_000): string {
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), "video-fixture-")), "undated.webm");
+  const result = spawnSync(
+    ffmpegPath(),
+    [
+      ...["-hide_banner", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:s=64x64:r=1"],
+      ...[
+        "-t",
+        String(seconds),
+        "-c:v",
+        "libvpx",
+        "-b:v",
+        "10k",
+        "-g",
+        "600",
+        "-f",
+        "webm",
+        "-live",
+        "1",
+        out,
+      ],
+    ],
+    { encoding: "utf8" },
+  );
+  if (result.status !== 0) throw new Error(result.stderr);
+  return out;
+}
+
+/** A short clip of a flat picture of `width` × `height`, as MJPEG in a QuickTime file. */
+export function mjpegMov(width: number, height: number, seconds = 1): string {
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), "video-fixture-")), "frames.mov");
+  const result = spawnSync(
+    ffmpegPath(),
+    [
+      ...["-hide_banner", "-v", "error", "-y", "-f", "lavfi", "-i", `color=c=gray:s=${width}x${height}:r=2`],
+      ...["-t", String(seconds), "-c:v", "mjpeg", "-q:v", "10", out],
+    ],
+    { encoding: "utf8" },
+  );
+  if (result.status !== 0) throw new Error(result.stderr);
+  return out;
+}
+
+/**
+ * An HLS playlist named like a video, whose one segment is another file on this machine: ffmpeg, left to guess the
+ * format and follow any protocol, would read that file.
+ */
+export function playlistPointingAt(file: string): string {
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), "video-fixture-")), "playlist.mp4");
+  writeFileSync(out, `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile://${file}\n#EXT-X-ENDLIST\n`);
+  return out;
+}

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { audioOnlyFile, makeVideo, randomBytesFile } from "../../testing/video-fixtures";
+import {
+  audioOnlyFile,
+  makeVideo,
+  mjpegMov,
+  playlistPointingAt,
+  randomBytesFile,
+  undatedWebm,
+} from "../../testing/video-fixtures";
 import { FaceEmbedder } from "../face-embedding";
 import { createFaceEngine } from "../face-engine";
 import { InferencePool } from "../inference/inference-pool";
@@ -77,6 +84,41 @@ describe("videos it can't use", () => {
     await expect(detectVideo(clip, deps, { ...options, maxDurationSeconds: 2 })).rejects.toMatchObject({
       code: "too_long",
       message: expect.stringMatching(/limit/),
+    });
+  });
+
+  it("stops a video whose header gives no duration once decoding passes the limit, reporting progress", async () => {
+    const file = undatedWebm();
+    const progress: number[] = [];
+    await expect(
+      detectVideo(file, deps, { ...options, maxDurationSeconds: 30, onProgress: (f) => progress.push(f) }),
+    ).rejects.toMatchObject({
+      code: "too_long",
+      message: expect.stringMatching(/longer than the limit of 30 s/),
+    });
+    // Progress is media time over the limit when there is no duration: it moved, instead of staying at 0.
+    expect(progress.at(-1)).toBeGreaterThan(0.9);
+  });
+
+  it("refuses frames above the pixel cap, like a photo's", async () => {
+    await expect(
+      detectVideo(mjpegMov(1600, 1200), deps, { ...options, maxPixels: 1_000_000 }),
+    ).rejects.toMatchObject({
+      code: "too_large",
+      message: expect.stringMatching(/1600x1200.*limit is 1 megapixels/),
+    });
+  });
+
+  it("stops at the wall-clock limit", async () => {
+    await expect(
+      detectVideo(undatedWebm(60), deps, { ...options, maxProcessingSeconds: 0.001 }),
+    ).rejects.toMatchObject({ code: "too_slow" });
+  });
+
+  it("reads only the file it is given: a playlist in place of a video is refused", async () => {
+    const secret = makeVideo([{ photo: 1, seconds: 1, move: "far" }]);
+    await expect(detectVideo(playlistPointingAt(secret), deps, options)).rejects.toMatchObject({
+      code: "corrupt",
     });
   });
 });

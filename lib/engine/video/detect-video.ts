@@ -131,7 +131,7 @@ export async function detectVideo(
   const deadline = Date.now() + options.maxProcessingSeconds * 1000;
   const info: VideoInfo = await probeVideo(file);
   // The header's word is enough to refuse; it is not enough to accept (see the limits on sampleFrames).
-  if (info.duration > options.maxDurationSeconds) throw tooLong(info.duration, options.maxDurationSeconds);
+  if (info.duration > options.maxDurationSeconds) throw tooLong(options.maxDurationSeconds, info.duration);
   if (info.width * info.height > options.maxPixels) {
     throw tooLargeFrames(options.maxPixels, info.width, info.height);
   }

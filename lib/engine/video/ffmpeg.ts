@@ -133,10 +133,13 @@ export interface SamplingLimits {
   deadline: number;
 }
 
-export function tooLong(seconds: number, limitSeconds: number): VideoError {
+/** Too long: by the header's duration when it has one, else found while decoding. */
+export function tooLong(limitSeconds: number, headerSeconds?: number): VideoError {
   return new VideoError(
     "too_long",
-    `The video is ${seconds >= limitSeconds ? "longer than" : `${Math.round(seconds)} s long;`} the limit of ${formatSeconds(limitSeconds)}`,
+    headerSeconds === undefined
+      ? `The video is longer than the limit of ${formatSeconds(limitSeconds)}`
+      : `The video is ${Math.round(headerSeconds)} s long; the limit is ${formatSeconds(limitSeconds)}`,
   );
 }
 
@@ -204,7 +207,7 @@ export async function* sampleFrames(
         offset += take;
         if (filled === frameBytes) {
           const time = index / options.fps;
-          if (time > limits.maxSeconds) throw tooLong(time, limits.maxSeconds);
+          if (time > limits.maxSeconds) throw tooLong(limits.maxSeconds);
           if (timedOut || Date.now() > limits.deadline) throw tooSlow();
           yield { index, time, data: frame, width, height };
           index++;
