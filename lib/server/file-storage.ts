@@ -111,8 +111,10 @@ export function localFileStorage(root: string): FileStorage {
       const dirs = await readdir(base).catch(() => [] as string[]);
       for (const dir of dirs) {
         const folder = path.join(base, dir);
+        // The folder's age is read first: removing a stale file inside it makes it look fresh.
+        const folderInfo = await stat(folder).catch(() => null);
         const files = await readdir(folder).catch(() => null);
-        if (!files) continue;
+        if (!files || !folderInfo?.isDirectory()) continue;
         for (const file of files.filter((f) => f.endsWith(".part"))) {
           const full = path.join(folder, file);
           const info = await stat(full).catch(() => null);
@@ -121,8 +123,7 @@ export function localFileStorage(root: string): FileStorage {
             removed++;
           }
         }
-        const info = await stat(folder).catch(() => null);
-        if (info?.isDirectory() && info.mtimeMs < before) {
+        if (folderInfo.mtimeMs < before) {
           // Only an empty folder goes (rmdir refuses any other); one being written to now has a fresh mtime.
           if (
             await rmdir(folder).then(
