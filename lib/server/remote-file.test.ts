@@ -121,6 +121,12 @@ function handle(request: http.IncomingMessage, response: http.ServerResponse): v
       setTimeout(() => writeChunk(left - 1), 5);
     };
     writeChunk(10);
+  } else if (url.pathname === "/playlist.mp4") {
+    // An HLS playlist named like a video, pointing at a file on the server's own disk.
+    response.writeHead(200, { "content-type": "video/mp4" });
+    response.end(
+      "#EXTM3U\n#EXTINF:10,\nfile:///data/files/api-assets/other-tenant/input.mp4\n#EXT-X-ENDLIST\n",
+    );
   } else if (url.pathname === "/hang.png") {
     // Never answer.
   } else if (url.pathname === "/stall.png") {
@@ -495,6 +501,23 @@ describe("downloadRemoteFile", { timeout: 5000 }, () => {
 
     expect(await readFile(destination, "utf8")).toBe("previous");
     expect(await readdir(dir)).toEqual(["download.bin"]);
+  });
+
+  it("refuses content that is not what it is named, and stores what it is by its bytes", async () => {
+    const videoOnly = (head: Buffer) => (head.subarray(4, 8).toString("latin1") === "ftyp" ? "mp4" : null);
+    const error = await failure(
+      downloadRemoteFile(`${origin}/playlist.mp4`, destination, local({ sniff: videoOnly })),
+    );
+    expect(error.code).toBe("unsupported_content");
+    expect(error.message).toBe("The file at 127.0.0.1 is not an image or video this server can read.");
+    await expectNothingWritten();
+
+    const named = await downloadRemoteFile(
+      `${origin}/image.png`,
+      destination,
+      local({ sniff: () => "webp" }),
+    );
+    expect(named.extension).toBe("webp");
   });
 
   it.each([

@@ -1,0 +1,378 @@
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packageFile } from "../engine/models/package-file";
+import { emptyJpeg2000, manyComponentJpeg2000 } from "../testing/hostile-files";
+import { type RunningServer, startServer } from "../testing/next-server";
+import { watchServer } from "../testing/server-watch";
+import { mjpegMov, undatedWebm } from "../testing/video-fixtures";
+
+/**
+ * Hostile media and a hostile machine, against the production build: a video that hides its length, decoders fed
+ * headers that size huge allocations, a full disk, and a server killed mid-task and mid-upload. Each ends with a
+ * clear answer while /api/health keeps answering, the server's memory stays bounded (VmRSS sampled throughout) and
+ * nothing is left behind. The figures measured here are in docs/RELIABILITY.md.
+ */
+
+const KEY = "test-key-0123456789";
+const auth = { authorization: `Bearer ${KEY}` };
+const json = { ...auth, "content-type": "application/json" };
+const MB = 1024 * 1024;
+const photo = (name: string) => readFileSync(packageFile("@vladmandic/face-api", `demo/${name}`));
+
+interface View {
+  status: string;
+  error: string | null;
+  progress: number | null;
+  faces: unknown[];
+}
+
+const view = async (server: RunningServer, id: string) =>
+  (await (await fetch(`${server.origin}/api/detections/${id}`)).json()) as View;
+
+/** Polls a web detection until it ends; also returns every progress value seen while it was rendering. */
+async function settle(server: RunningServer, id: string, polls = 1200): Promise<View & { seen: number[] }> {
+  const seen: number[] = [];
+  for (let i = 0; i < polls; i++) {
+    const body = await view(server, id);
+    if (body.status === "rendering" && body.progress !== null) seen.push(body.progress);
+    if (body.status === "complete" || body.status === "error") return { ...body, seen };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${id} did not finish`);
+}
+
+async function webUpload(server: RunningServer, bytes: Uint8Array): Promise<Response> {
+  return fetch(`${server.origin}/api/detections`, { method: "POST", body: new Uint8Array(bytes) });
+}
+
+async function webTask(server: RunningServer, bytes: Uint8Array): Promise<string> {
+  const response = await webUpload(server, bytes);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { id: string }).id;
+}
+
+async function uploadSlot(server: RunningServer, type: string, extension: string) {
+  const response = await fetch(`${server.origin}/v1/files/upload-urls`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({ items: [{ type, extension }] }),
+  });
+  return {
+    response,
+    item: response.ok ? ((await response.json()) as { items: Slot[] }).items[0] : undefined,
+  };
+}
+
+interface Slot {
+  upload_url: string;
+  file_path: string;
+}
+
+/** Everything under the data directory's api-assets that should not be there: temporary files, empty folders. */
+function leftovers(dataDir: string): string[] {
+  const base = path.join(dataDir, "files/api-assets");
+  if (!existsSync(base)) return [];
+  return readdirSync(base).flatMap((dir) => {
+    const files = readdirSync(path.join(base, dir));
+    if (files.length === 0) return [`${dir}/ (empty)`];
+    return files.filter((name) => name.endsWith(".part")).map((name) => `${dir}/${name}`);
+  });
+}
+
+describe("videos that hide their length or size", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    // A 1-megapixel cap here, so a clip above it is cheap to make; the default (50 MP) works the same way.
+    server = await startServer({ API_KEYS: KEY, MAX_IMAGE_PIXELS: "1000000" });
+  });
+  afterAll(() => server?.stop());
+
+  it("stops a 10-hour WebM without a duration at the 600 s limit, with progress by media time", async () => {
+    const file = readFileSync(undatedWebm());
+    const watch = watchServer(server.origin, server.pid);
+    const id = await webTask(server, file);
+    const result = await settle(server, id);
+    const report = await watch.stop();
+
+    expect(result.status).toBe("error");
+    expect(result.error).toBe("The video is longer than the limit of 10 minutes");
+    // The header says nothing of the length: progress counts media time against the limit, and moves.
+    expect(result.seen.some((p) => p > 0)).toBe(true);
+    expect([...result.seen].sort((a, b) => a - b)).toEqual(result.seen);
+    expect(report.failures).toEqual([]);
+    expect(report.peakRssBytes).toBeLessThan(1024 * MB);
+    console.log(
+      `[hostile-media] undated 10 h WebM (${(file.length / MB).toFixed(2)} MB): error at the limit; ` +
+        `last progress ${result.seen.at(-1)}; server peak RSS ${(report.peakRssBytes / MB).toFixed(0)} MB; ` +
+        `${watch.answered()} health answers`,
+    );
+    expect(leftovers(server.dataDir)).toEqual([]);
+  });
+
+  it("refuses a video whose frames are above the pixel cap, like a photo", async () => {
+    const id = await webTask(server, readFileSync(mjpegMov(1600, 1200)));
+    const result = await settle(server, id);
+    expect(result.status).toBe("error");
+    expect(result.error).toBe("The video's frames are 1600x1200 (1.9 megapixels); the limit is 1 megapixels");
+  });
+
+  it("refuses a playlist that names another stored file, at the upload", async () => {
+    const { item } = await uploadSlot(server, "video", "mp4");
+    const playlist = `#EXTM3U\n#EXTINF:10,\nfile://${server.dataDir}/files/api-assets/x/input.mp4\n#EXT-X-ENDLIST\n`;
+    const put = await fetch((item as Slot).upload_url, { method: "PUT", body: playlist });
+    expect(put.status).toBe(415);
+    expect(leftovers(server.dataDir)).toEqual([]);
+  });
+});
+
+describe("decoders fed hostile headers", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ API_KEYS: KEY });
+  });
+  afterAll(() => server?.stop());
+
+  it("refuses JPEG 2000 headers that size huge allocations, and decodes a large one off the main thread", async () => {
+    const { default: createOpenJpeg } = await import("@cornerstonejs/codec-openjpeg/wasmjs");
+    const openJpeg = await createOpenJpeg({ print: () => {}, printErr: () => {} });
+    const { data, info } = await sharp(photo("sample1.jpg"))
+      .resize(4000, 2667, { fit: "fill" })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const encoder = new openJpeg.J2KEncoder();
+    const frame = { width: info.width, height: info.height, bitsPerSample: 8, componentCount: 3 };
+    encoder.getDecodedBuffer({ ...frame, isSigned: false, isUsingColorTransform: true }).set(data);
+    encoder.encode();
+    const large = Buffer.from(encoder.getEncodedBuffer());
+    encoder.delete();
+
+    const watch = watchServer(server.origin, server.pid);
+    const many = await settle(server, await webTask(server, manyComponentJpeg2000()));
+    const empty = await settle(server, await webTask(server, emptyJpeg2000()));
+    const answeredBefore = watch.answered();
+    const decoded = await settle(server, await webTask(server, large));
+    const answeredDuring = watch.answered() - answeredBefore;
+    const report = await watch.stop();
+
+    expect(many).toMatchObject({
+      status: "error",
+      error: expect.stringMatching(/16384 components; at most 4/),
+    });
+    expect(empty).toMatchObject({
+      status: "error",
+      error: expect.stringMatching(/62500 tiles; at most 4096/),
+    });
+    expect(decoded.status).toBe("complete");
+    expect(decoded.faces.filter((f) => (f as { score: number }).score >= 0.5)).toHaveLength(3);
+    // Health was answered while the 10.7-megapixel JPEG 2000 was being decoded and searched.
+    expect(answeredDuring).toBeGreaterThan(0);
+    expect(report.failures).toEqual([]);
+    expect(report.peakRssBytes).toBeLessThan(1024 * MB);
+    console.log(
+      `[hostile-media] JPEG 2000 (16,384 components; 62,500 empty tiles; ${(large.length / MB).toFixed(1)} MB ` +
+        `4000×2667): server peak RSS ${(report.peakRssBytes / MB).toFixed(0)} MB, ${answeredDuring} health ` +
+        `answers during the large decode`,
+    );
+    expect(leftovers(server.dataDir)).toEqual([]);
+  });
+});
+
+describe("kill -9", () => {
+  it("gives up on a task that was interrupted twice, instead of running it forever", async () => {
+    const first = await startServer({ API_KEYS: KEY });
+    const video = readFileSync(undatedWebm());
+    const id = await webTask(first, video);
+    const queued = await webTask(first, photo("sample3.jpg"));
+    const untilRendering = async (server: RunningServer) => {
+      for (let i = 0; i < 600 && (await view(server, id)).status !== "rendering"; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    await untilRendering(first);
+    await first.stop("SIGKILL");
+
+    const second = await startServer({ API_KEYS: KEY }, first.dataDir);
+    await untilRendering(second);
+    await second.stop("SIGKILL");
+
+    const third = await startServer({ API_KEYS: KEY }, first.dataDir);
+    try {
+      expect(await view(third, id)).toMatchObject({
+        status: "error",
+        error: "The server stopped while working on this file 2 times; it was not tried again",
+      });
+      expect((await settle(third, queued)).status).toBe("complete");
+      expect(leftovers(third.dataDir)).toEqual([]);
+    } finally {
+      await third.stop();
+    }
+  });
+
+  it("frees an upload URL whose PUT was cut off, and leaves no half-written file or empty folder", async () => {
+    const first = await startServer({ API_KEYS: KEY });
+    const { item } = await uploadSlot(first, "image", "jpg");
+    const slot = item as Slot;
+    const bytes = photo("sample2.jpg");
+    // Half the photo, then nothing: the server is killed while it waits for the rest.
+    const stalled = fetch(slot.upload_url, {
+      method: "PUT",
+      headers: { "content-length": String(bytes.length) },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new Uint8Array(bytes.subarray(0, bytes.length / 2)));
+        },
+      }),
+      duplex: "half",
+    } as RequestInit).catch(() => null);
+    for (
+      let i = 0;
+      i < 200 && !readdirSync(first.dataDir, { recursive: true }).some((f) => String(f).endsWith(".part"));
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // An empty upload to another slot leaves nothing either.
+    const empty = (await uploadSlot(first, "image", "png")).item as Slot;
+    expect((await fetch(empty.upload_url, { method: "PUT", body: new Uint8Array(0) })).status).toBe(400);
+    await first.stop("SIGKILL");
+    await stalled;
+
+    const second = await startServer({ API_KEYS: KEY }, first.dataDir);
+    try {
+      const url = new URL(slot.upload_url);
+      const put = await fetch(`${second.origin}${url.pathname}${url.search}`, { method: "PUT", body: bytes });
+      expect(put.status).toBe(200);
+      const created = await fetch(`${second.origin}/v1/face-detection`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ assets: { target_file_path: slot.file_path } }),
+      });
+      expect(created.status).toBe(200);
+      expect(leftovers(second.dataDir)).toEqual([]);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+/** A 24 MB tmpfs as the data directory: a disk that really fills. Needs root (CI runs as root). */
+function mountSmallDisk(): string | null {
+  if (process.getuid?.() !== 0) return null;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "facefinder-full-disk-"));
+  const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=24m", "tmpfs", dir], { encoding: "utf8" });
+  if (mounted.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return null;
+  }
+  return dir;
+}
+
+/** Takes all free space but `leave` bytes, with a file the test removes to free it again. */
+function fillDisk(dir: string, leave: number): string {
+  const filler = path.join(dir, "filler");
+  const { bavail, bsize } = statfsSync(dir);
+  writeFileSync(filler, Buffer.alloc(Math.max(0, bavail * bsize - leave)));
+  return filler;
+}
+
+describe("a full disk", () => {
+  const dataDir = mountSmallDisk();
+  afterAll(() => {
+    if (dataDir) spawnSync("umount", [dataDir]);
+  });
+
+  it.skipIf(!dataDir)(
+    "refuses new files with 507, says degraded, fails what it can't finish, and recovers when space returns (skipped unless root can mount a tmpfs)",
+    async () => {
+      const server = await startServer(
+        { API_KEYS: KEY, MIN_FREE_DISK_BYTES: String(4 * MB) },
+        dataDir as string,
+      );
+      const watch = watchServer(server.origin, server.pid);
+      try {
+        // A video keeps the queue busy while photos queue behind it, then the disk fills.
+        const video = await webTask(server, readFileSync(undatedWebm()));
+        const photos = [];
+        for (const name of ["sample1.jpg", "sample4.jpg", "sample5.jpg"])
+          photos.push(await webTask(server, photo(name)));
+        const pending = (await uploadSlot(server, "image", "jpg")).item as Slot;
+        const filler = fillDisk(dataDir as string, 0);
+
+        const health = (await (await fetch(`${server.origin}/api/health`)).json()) as {
+          status: string;
+          reasons: string[];
+        };
+        expect(health.status).toBe("degraded");
+        expect(health.reasons.join(" ")).toMatch(/Free disk space is low: 0\.0 MB left/);
+        const refusals = [
+          await webUpload(server, photo("sample2.jpg")),
+          (await uploadSlot(server, "image", "jpg")).response,
+          await fetch(pending.upload_url, { method: "PUT", body: photo("sample2.jpg") }),
+          await fetch(`${server.origin}/v1/face-detection`, {
+            method: "POST",
+            headers: json,
+            body: JSON.stringify({ assets: { target_file_path: "https://example.com/photo.jpg" } }),
+          }),
+        ];
+        for (const response of refusals) {
+          expect(response.status).toBe(507);
+          expect(((await response.json()) as { message: string }).message).toBe(
+            "The server is short of storage space; try again later",
+          );
+        }
+
+        // Everything queued runs into the full disk; nothing may stay stuck once space returns.
+        for (let i = 0; i < 300 && (await view(server, video)).status !== "error"; i++) {
+          const reasons = (
+            (await (await fetch(`${server.origin}/api/health`)).json()) as { reasons?: string[] }
+          ).reasons;
+          if (reasons?.some((r) => r.includes("waiting to be recorded"))) break;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        rmSync(filler);
+        const results = [
+          await settle(server, video),
+          ...(await Promise.all(photos.map((id) => settle(server, id)))),
+        ];
+        expect(results[0]).toMatchObject({ status: "error" });
+        expect(results[0]?.error).toMatch(/longer than the limit|ran out of storage space/);
+        for (const result of results.slice(1)) {
+          if (result.status === "error")
+            expect(result.error).toBe("The server ran out of storage space while working on this file");
+          else expect(result.faces.length).toBeGreaterThan(0);
+        }
+        expect(
+          ((await (await fetch(`${server.origin}/api/health`)).json()) as { status: string }).status,
+        ).toBe("ok");
+        expect(leftovers(server.dataDir)).toEqual([]);
+        // Once there is space, the same upload slot takes the file.
+        expect((await fetch(pending.upload_url, { method: "PUT", body: photo("sample2.jpg") })).status).toBe(
+          200,
+        );
+        const report = await watch.stop();
+        expect(report.failures).toEqual([]);
+        expect(report.answers.degraded).toBeGreaterThan(0);
+        console.log(
+          `[hostile-media] full disk: ${results.map((r) => r.status).join(", ")}; server peak RSS ` +
+            `${(report.peakRssBytes / MB).toFixed(0)} MB; health ${JSON.stringify(report.answers)}`,
+        );
+      } finally {
+        await watch.stop();
+        await server.stop();
+      }
+    },
+  );
+});
