@@ -86,21 +86,21 @@ async function download(
 ): Promise<string> {
   const { storage, tasks } = deps;
   const temp = await storage.tempFile(`api-assets/${taskId}/download.bin`);
-  const key = await downloadRemoteFile(url, temp, {
-    allowedExtensions: ALL_EXTENSIONS,
-    maxBytes: deps.maxDownloadBytes,
-    timeoutMs: deps.downloadTimeoutMs,
-    sniff: (head) => extensionFromContent(head, kind),
-  })
-    .then(async ({ extension }) => {
-      const key = `api-assets/${taskId}/input.${extension}`;
-      await storage.commit(temp, key);
-      return key;
-    })
-    .catch(async (error) => {
-      await storage.discard(temp);
-      throw error;
+  let key: string;
+  try {
+    const { extension } = await downloadRemoteFile(url, temp, {
+      allowedExtensions: ALL_EXTENSIONS,
+      maxBytes: deps.maxDownloadBytes,
+      timeoutMs: deps.downloadTimeoutMs,
+      // Named .mp4 says nothing: the bytes must be the task's kind of media, and name the stored extension.
+      sniff: (head) => extensionFromContent(head, kind),
     });
+    key = `api-assets/${taskId}/input.${extension}`;
+    await storage.commit(temp, key);
+  } catch (error) {
+    await storage.discard(temp);
+    throw error;
+  }
   tasks.setInput(taskId, key);
   return key;
 }
