@@ -75,8 +75,11 @@ export function createServerContext(config: ServerConfig): ServerContext {
   uploads.resetInterrupted();
   // Tasks that were queued or interrupted when the process last stopped start again now, up to an attempt limit.
   const recovered = tasks.recoverQueued(MAX_TASK_ATTEMPTS);
-  for (const taskId of recovered.failed)
-    void storage.removeOutputs(taskId, tasks.get(taskId)?.inputKey ?? null);
+  for (const taskId of recovered.failed) {
+    storage
+      .removeOutputs(taskId, tasks.get(taskId)?.inputKey ?? null)
+      .catch((error) => console.error(`[recovery] could not remove the files of ${taskId}:`, error));
+  }
   for (const taskId of recovered.queued) queue.enqueue(taskId);
   const stopRetention = startRetention(
     { tasks, uploads, storage, retentionMs: config.retentionMs },
