@@ -71,16 +71,34 @@ export function createServerContext(config: ServerConfig): ServerContext {
       : null,
   });
   const queue = new DetectionQueue(runTask, config.detectionConcurrency);
-  // Uploads cut off by the last process's death can be sent again (their half-written files go in the first sweep).
-  uploads.resetInterrupted();
-  // Tasks that were queued or interrupted when the process last stopped start again now, up to an attempt limit.
-  const recovered = tasks.recoverQueued(MAX_TASK_ATTEMPTS);
-  for (const taskId of recovered.failed) {
-    storage
-      .removeOutputs(taskId, tasks.get(taskId)?.inputKey ?? null)
-      .catch((error) => console.error(`[recovery] could not remove the files of ${taskId}:`, error));
+  const recover = () => {
+    // Uploads cut off by the last process's death can be sent again (their half-written files go in the first
+    // sweep).
+    uploads.resetInterrupted();
+    // Tasks that were queued or interrupted when the process last stopped start again now, up to an attempt limit.
+    const recovered = tasks.recoverQueued(MAX_TASK_ATTEMPTS);
+    for (const taskId of recovered.failed) {
+      storage
+        .removeOutputs(taskId, tasks.get(taskId)?.inputKey ?? null)
+        .catch((error) => console.error(`[recovery] could not remove the files of ${taskId}:`, error));
+    }
+    for (const taskId of recovered.queued) queue.enqueue(taskId);
+  };
+  try {
+    recover();
+  } catch (error) {
+    // A full disk at start-up: serve reads (health says degraded) and recover once the database takes writes.
+    console.error("[recovery] start-up recovery failed; retrying every 2 s:", error);
+    const retry = setInterval(() => {
+      try {
+        recover();
+        clearInterval(retry);
+      } catch {
+        // still not writable
+      }
+    }, 2000);
+    retry.unref();
   }
-  for (const taskId of recovered.queued) queue.enqueue(taskId);
   const stopRetention = startRetention(
     { tasks, uploads, storage, retentionMs: config.retentionMs },
     config.retentionSweepMs,

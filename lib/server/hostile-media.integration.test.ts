@@ -382,4 +382,38 @@ describe("a full disk", () => {
       }
     },
   );
+
+  it.skipIf(!isRoot)(
+    "starts on a full disk after kill -9, says why it is degraded, and recovers its tasks once space returns (needs root)",
+    async (context) => {
+      if (!dataDir) return context.skip();
+      const env = { API_KEYS: KEY, MIN_FREE_DISK_BYTES: String(4 * MB) };
+      const first = await startServer(env, dataDir);
+      const video = await webTask(first, readFileSync(undatedWebm()));
+      for (let i = 0; i < 600 && (await view(first, video)).status !== "rendering"; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await first.stop("SIGKILL");
+      const filler = fillDisk(dataDir, 0);
+
+      const second = await startServer(env, dataDir);
+      try {
+        const health = (await (await fetch(`${second.origin}/api/health`)).json()) as { reasons: string[] };
+        expect(health.reasons).toContain("The database is not writable (SQLITE_FULL)");
+        expect((await view(second, video)).status).toBe("rendering");
+        rmSync(filler);
+        const result = await settle(second, video);
+        expect(result).toMatchObject({
+          status: "error",
+          error: "The video is longer than the limit of 10 minutes",
+        });
+        expect(
+          ((await (await fetch(`${second.origin}/api/health`)).json()) as { status: string }).status,
+        ).toBe("ok");
+        expect(leftovers(second.dataDir)).toEqual([]);
+      } finally {
+        await second.stop();
+      }
+    },
+  );
 });
