@@ -1,7 +1,7 @@
 /**
  * Minimal types for the part of libheif-js (https://github.com/catdad-experiments/libheif-js) that
- * lib/engine/image/decode-image.ts uses. The package ships no TypeScript entry point; its libheif.d.ts only types
- * the raw `_heif_*` exports, not the embind API used here.
+ * lib/engine/image/image-decoder-worker.mjs uses (plain JavaScript, so these types document it). The package ships no
+ * TypeScript entry point; its libheif.d.ts only types the raw `_heif_*` exports, not the embind API used there.
  *
  * `libheif-bundle.js` is the WebAssembly build with the .wasm inlined; its default export is the Emscripten
  * factory, and every call creates an independent instance.

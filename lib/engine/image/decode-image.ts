@@ -26,7 +26,12 @@
  * limits. The worker is started on first use.
  */
 import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
-import { OffThreadFailure, type OffThreadKind, sharedImageDecoder } from "./image-decoder";
+import {
+  OffThreadFailure,
+  type OffThreadKind,
+  type OffThreadPixels,
+  sharedImageDecoder,
+} from "./image-decoder";
 
 /** File extensions Magic Hour accepts for face detection, in its own order. */
 export const SUPPORTED_IMAGE_EXTENSIONS = [
@@ -301,7 +306,7 @@ async function decodeOffThread(
   header: object,
   maxPixels: number,
 ): Promise<DecodedImage> {
-  let result: Awaited<ReturnType<ReturnType<typeof sharedImageDecoder>["decode"]>>;
+  let result: OffThreadPixels;
   try {
     result = await sharedImageDecoder().decode(kind, bytes, header, maxPixels);
   } catch (error) {
