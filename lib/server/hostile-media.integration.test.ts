@@ -416,4 +416,39 @@ describe("a full disk", () => {
       }
     },
   );
+
+  it.skipIf(!isRoot)(
+    "ends a task whose crops fill the disk in error, removing what it wrote (needs root)",
+    async (context) => {
+      if (!dataDir) return context.skip();
+      // No threshold: the upload fits, the crops and previews of five faces don't.
+      const server = await startServer({ API_KEYS: KEY, MIN_FREE_DISK_BYTES: "0" }, dataDir);
+      const bytes = photo("sample5.jpg");
+      const filler = fillDisk(dataDir, bytes.length + 96 * 1024);
+      try {
+        const id = await webTask(server, bytes);
+        for (let i = 0; i < 300; i++) {
+          const status = (await view(server, id)).status;
+          const health = (await (await fetch(`${server.origin}/api/health`)).json()) as {
+            reasons?: string[];
+          };
+          if (status === "error" || status === "complete") break;
+          if (health.reasons?.some((r) => r.includes("waiting to be recorded"))) break;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        rmSync(filler);
+        const result = await settle(server, id);
+        expect(result).toMatchObject({
+          status: "error",
+          error: "The server ran out of storage space while working on this file",
+          faces: [],
+        });
+        expect(readdirSync(path.join(server.dataDir, "files/api-assets", id))).toEqual(["input.jpg"]);
+        expect(leftovers(server.dataDir)).toEqual([]);
+      } finally {
+        rmSync(filler, { force: true });
+        await server.stop();
+      }
+    },
+  );
 });
