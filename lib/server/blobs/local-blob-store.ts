@@ -48,7 +48,7 @@ export function localBlobStore(storage: FileStorage): BlobStore {
       return { path: file, release: async () => {} };
     },
     removeStale(olderThanMs) {
-      return storage.removeStaleTemp(olderThanMs);
+      return storage.removeStale(Date.now() - olderThanMs);
     },
     async check() {},
   };

@@ -21,6 +21,7 @@ interface TaskRow {
   duration: number | null;
   progress: number | null;
   error: string | null;
+  attempt: number;
   expired_at: number | null;
   created_at: number;
   started_at: number | null;
@@ -52,6 +53,7 @@ const toTask = (row: TaskRow): TaskRecord => ({
   duration: row.duration,
   progress: row.progress,
   error: row.error,
+  attempts: row.attempt,
   expiredAt: row.expired_at,
   createdAt: row.created_at,
   startedAt: row.started_at,
@@ -59,7 +61,7 @@ const toTask = (row: TaskRow): TaskRecord => ({
 });
 
 const TASK_COLUMNS = `id, owner, status, source, input_key, kind, provider, remote_id, confidence, width, height,
-  duration, progress, error, expired_at, created_at, started_at, finished_at`;
+  duration, progress, error, attempt, expired_at, created_at, started_at, finished_at`;
 
 /** The claim is current: the task runs under this token. Every write of a run is conditioned on it. */
 const CURRENT = "id = $1 AND lease_token = $2 AND status = 'rendering'";

@@ -137,7 +137,8 @@ export function sqliteTaskRepository(store: TaskStore, db: Db): TaskRepository {
       if (!recovered) {
         // The first call is this process's start: whatever was rendering belonged to a process that is gone.
         recovered = true;
-        return store.recoverQueued().slice(0, limit);
+        // Attempts are this repository's own (claim's maxAttempts), so the store's start-up limit is not applied.
+        return store.recoverQueued(Number.MAX_SAFE_INTEGER).queued.slice(0, limit);
       }
       return unfinished
         .all(limit)
