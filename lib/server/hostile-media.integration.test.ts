@@ -93,6 +93,17 @@ function leftovers(dataDir: string): string[] {
   });
 }
 
+/**
+ * Fixtures are made before any server starts. Making them blocks this process (spawnSync, WebAssembly) for seconds:
+ * long enough for a server to close an idle keep-alive connection that the next request would then find dead.
+ */
+let undated: Buffer;
+let bigFrames: Buffer;
+beforeAll(() => {
+  undated = readFileSync(undatedWebm());
+  bigFrames = readFileSync(mjpegMov(1600, 1200));
+});
+
 describe("videos that hide their length or size", () => {
   let server: RunningServer;
   beforeAll(async () => {
@@ -102,7 +113,7 @@ describe("videos that hide their length or size", () => {
   afterAll(() => server?.stop());
 
   it("stops a 10-hour WebM without a duration at the 600 s limit, with progress by media time", async () => {
-    const file = readFileSync(undatedWebm());
+    const file = undated;
     const watch = watchServer(server.origin, server.pid);
     const id = await webTask(server, file);
     const result = await settle(server, id);
@@ -124,7 +135,7 @@ describe("videos that hide their length or size", () => {
   });
 
   it("refuses a video whose frames are above the pixel cap, like a photo", async () => {
-    const id = await webTask(server, readFileSync(mjpegMov(1600, 1200)));
+    const id = await webTask(server, bigFrames);
     const result = await settle(server, id);
     expect(result.status).toBe("error");
     expect(result.error).toBe("The video's frames are 1600x1200 (1.9 megapixels); the limit is 1 megapixels");
@@ -141,12 +152,9 @@ describe("videos that hide their length or size", () => {
 
 describe("decoders fed hostile headers", () => {
   let server: RunningServer;
+  let large: Buffer;
   beforeAll(async () => {
-    server = await startServer({ API_KEYS: KEY });
-  });
-  afterAll(() => server?.stop());
-
-  it("refuses JPEG 2000 headers that size huge allocations, and decodes a large one off the main thread", async () => {
+    // Made before the server starts (see the fixtures above).
     const { default: createOpenJpeg } = await import("@cornerstonejs/codec-openjpeg/wasmjs");
     const openJpeg = await createOpenJpeg({ print: () => {}, printErr: () => {} });
     const { data, info } = await sharp(photo("sample1.jpg"))
@@ -158,9 +166,13 @@ describe("decoders fed hostile headers", () => {
     const frame = { width: info.width, height: info.height, bitsPerSample: 8, componentCount: 3 };
     encoder.getDecodedBuffer({ ...frame, isSigned: false, isUsingColorTransform: true }).set(data);
     encoder.encode();
-    const large = Buffer.from(encoder.getEncodedBuffer());
+    large = Buffer.from(encoder.getEncodedBuffer());
     encoder.delete();
+    server = await startServer({ API_KEYS: KEY });
+  });
+  afterAll(() => server?.stop());
 
+  it("refuses JPEG 2000 headers that size huge allocations, and decodes a large one off the main thread", async () => {
     const watch = watchServer(server.origin, server.pid);
     const many = await settle(server, await webTask(server, manyComponentJpeg2000()));
     const empty = await settle(server, await webTask(server, emptyJpeg2000()));
@@ -198,8 +210,7 @@ describe("decoders fed hostile headers", () => {
 describe("kill -9", () => {
   it("gives up on a task that was interrupted twice, instead of running it forever", async () => {
     const first = await startServer({ API_KEYS: KEY });
-    const video = readFileSync(undatedWebm());
-    const id = await webTask(first, video);
+    const id = await webTask(first, undated);
     const queued = await webTask(first, photo("sample3.jpg"));
     const untilRendering = async (server: RunningServer) => {
       for (let i = 0; i < 600 && (await view(server, id)).status !== "rendering"; i++) {
@@ -336,7 +347,7 @@ describe("a full disk", () => {
         (await (await fetch(`${server.origin}/api/health`)).json()) as { status: string; reasons?: string[] };
       try {
         // A video keeps the queue busy while photos queue behind it, then the disk fills.
-        const video = await webTask(server, readFileSync(undatedWebm()));
+        const video = await webTask(server, undated);
         const photos = [];
         for (const name of ["sample1.jpg", "sample4.jpg", "sample5.jpg"])
           photos.push(await webTask(server, photo(name)));
@@ -413,7 +424,7 @@ describe("a full disk", () => {
       if (!dataDir) return context.skip();
       const env = { API_KEYS: KEY, MIN_FREE_DISK_BYTES: String(4 * MB) };
       const first = await startServer(env, dataDir);
-      const video = await webTask(first, readFileSync(undatedWebm()));
+      const video = await webTask(first, undated);
       for (let i = 0; i < 600 && (await view(first, video)).status !== "rendering"; i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import http from "node:http";
 
 /** Resident memory of a process, from /proc/<pid>/status (VmRSS), in bytes; 0 once it has gone. */
 export function residentBytes(pid: number): number {
@@ -32,9 +33,8 @@ export function watchServer(origin: string, pid: number) {
     while (!stopped) {
       let label: string;
       try {
-        const response = await fetch(`${origin}/api/health`);
-        const body = (await response.json()) as { status?: string };
-        label = response.ok ? String(body.status) : `HTTP ${response.status}`;
+        const { status, body } = await getFresh(`${origin}/api/health`);
+        label = status === 200 ? String((JSON.parse(body) as { status?: string }).status) : `HTTP ${status}`;
       } catch (error) {
         label = `failed: ${(error as Error).message}`;
       }
@@ -53,4 +53,25 @@ export function watchServer(origin: string, pid: number) {
       return report;
     },
   };
+}
+
+/**
+ * A GET on a connection of its own. A pooled keep-alive connection can be closed by the server while the test
+ * process is too busy to notice, and the next request on it fails through no fault of the server; a fresh
+ * connection fails only if the server does.
+ */
+function getFresh(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+        response.on("error", reject);
+      })
+      .on("error", reject);
+  });
 }
