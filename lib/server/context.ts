@@ -9,6 +9,7 @@ import { DetectionQueue } from "./detection-queue";
 import { detectionRunner } from "./detection-runner";
 import { DiskSpace } from "./disk-space";
 import { type FileStorage, localFileStorage } from "./file-storage";
+import { errorFields, log } from "./log";
 import { magicHourClient } from "./magic-hour/magic-hour-client";
 import { RateLimiter } from "./rate-limit";
 import { startRetention } from "./retention";
@@ -80,7 +81,7 @@ export function createServerContext(config: ServerConfig): ServerContext {
     for (const taskId of recovered.failed) {
       storage
         .removeOutputs(taskId, tasks.get(taskId)?.inputKey ?? null)
-        .catch((error) => console.error(`[recovery] could not remove the files of ${taskId}:`, error));
+        .catch((error) => log("error", "task files not removed", { task_id: taskId, ...errorFields(error) }));
     }
     for (const taskId of recovered.queued) queue.enqueue(taskId);
   };
@@ -88,7 +89,7 @@ export function createServerContext(config: ServerConfig): ServerContext {
     recover();
   } catch (error) {
     // A full disk at start-up: serve reads (health says degraded) and recover once the database takes writes.
-    console.error("[recovery] start-up recovery failed; retrying every 2 s:", error);
+    log("error", "start-up recovery failed; retrying every 2 s", errorFields(error));
     const retry = setInterval(() => {
       try {
         recover();

@@ -1,4 +1,5 @@
 import type { FileStorage } from "./file-storage";
+import { errorFields, log } from "./log";
 import type { TaskStore } from "./task-store";
 
 /** Runs of a task before start-up recovery gives up on it: the first, and one more after an interruption. */
@@ -30,7 +31,7 @@ export class TaskRecorder {
     try {
       return this.tasks.markRendering(taskId);
     } catch (error) {
-      console.error(`[tasks] could not record the start of ${taskId}; will retry:`, error);
+      log("error", "task start not recorded; will retry", { task_id: taskId, ...errorFields(error) });
       this.unstarted.add(taskId);
       this.schedule();
       return false;
@@ -41,7 +42,7 @@ export class TaskRecorder {
   async fail(taskId: string, keepKey: string | null, message: string): Promise<void> {
     await this.storage
       .removeOutputs(taskId, keepKey)
-      .catch((error) => console.error(`[tasks] could not remove the files of ${taskId}:`, error));
+      .catch((error) => log("error", "task files not removed", { task_id: taskId, ...errorFields(error) }));
     if (!this.tryFail(taskId, message)) {
       this.failures.set(taskId, message);
       this.schedule();
@@ -74,7 +75,7 @@ export class TaskRecorder {
       this.tasks.fail(taskId, message);
       return true;
     } catch (error) {
-      console.error(`[tasks] could not record the failure of ${taskId}; will retry:`, error);
+      log("error", "task failure not recorded; will retry", { task_id: taskId, ...errorFields(error) });
       return false;
     }
   }
