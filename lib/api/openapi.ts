@@ -74,6 +74,8 @@ const ERRORS: Record<string, string> = {
     "Valid JSON that can't be acted on: an unknown type or extension, or a file that was never uploaded.",
   "429": "Over a rate limit: wait the seconds that `Retry-After` gives.",
   "500": "An unexpected server error (logged with the request id).",
+  "507":
+    "The server is short of storage space (below `MIN_FREE_DISK_BYTES`, or a write failed): try again later.",
 };
 
 function errors(...statuses: (keyof typeof ERRORS)[]) {
@@ -129,7 +131,7 @@ export function openApiDocument(): JsonObject {
           requestBody: { required: true, content: json(ref("UploadUrlsRequest")) },
           responses: {
             "200": success("The upload URLs, in request order.", UploadUrlsResponse),
-            ...errors("400", "401", "413", "415", "422", "429"),
+            ...errors("400", "401", "413", "415", "422", "429", "507"),
           },
         },
       },
@@ -164,7 +166,7 @@ export function openApiDocument(): JsonObject {
           },
           responses: {
             "200": { description: "Stored. The body is empty.", headers: withRequestId },
-            ...errors("400", "403", "404", "409", "413", "415", "429"),
+            ...errors("400", "403", "404", "409", "413", "415", "429", "507"),
           },
         },
       },
@@ -179,7 +181,7 @@ export function openApiDocument(): JsonObject {
           requestBody: { required: true, content: json(ref("CreateFaceDetectionRequest")) },
           responses: {
             "200": success("The task was created.", CreateFaceDetectionResponse),
-            ...errors("400", "401", "413", "415", "422", "429"),
+            ...errors("400", "401", "413", "415", "422", "429", "507"),
           },
         },
       },
@@ -242,14 +244,31 @@ export function openApiDocument(): JsonObject {
           tags: ["Server"],
           operationId: "health.get",
           summary: "Health check",
-          description: "200 when the server and its database answer.",
+          description:
+            "200 when the server and its database answer: `ok`, or `degraded` with the reasons while it can't take " +
+            "new files (free space below `MIN_FREE_DISK_BYTES`, a database that takes no writes); 503 when the " +
+            "database can't be read.",
           security: [],
           responses: {
             "200": {
-              description: "Healthy.",
+              description: "Answering; `degraded` says why new work is refused.",
               content: json({
                 type: "object",
-                properties: { status: { const: "ok" } },
+                properties: {
+                  status: { enum: ["ok", "degraded"] },
+                  reasons: { type: "array", items: { type: "string" } },
+                },
+                required: ["status"],
+              }),
+            },
+            "503": {
+              description: "The database does not answer.",
+              content: json({
+                type: "object",
+                properties: {
+                  status: { const: "error" },
+                  reasons: { type: "array", items: { type: "string" } },
+                },
                 required: ["status"],
               }),
             },
