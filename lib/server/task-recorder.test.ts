@@ -89,6 +89,27 @@ describe("TaskRecorder", () => {
     expect(tasks.get("taskB")?.attempts).toBe(1);
     recorder.stop();
   });
+
+  it("keeps a task waiting when a retry's start fails again at once (a queue that starts it synchronously)", () => {
+    let starts = 0;
+    // The queue runs the task as soon as it is enqueued, and the store still refuses writes.
+    const recorder: TaskRecorder = new TaskRecorder(
+      tasks,
+      storage,
+      (id) => {
+        if (++starts > 5) throw new Error("retry keeps restarting the same task");
+        recorder.start(id);
+      },
+      60_000,
+    );
+    newTask("taskC");
+    db.pragma("query_only = ON");
+    expect(recorder.start("taskC")).toBe(false);
+    recorder.retry();
+    expect(starts).toBe(1);
+    expect(recorder.waiting).toBe(1);
+    recorder.stop();
+  });
 });
 
 describe("start-up recovery", () => {

@@ -59,10 +59,11 @@ export class TaskRecorder {
     for (const [taskId, message] of this.failures) {
       if (this.tryFail(taskId, message)) this.failures.delete(taskId);
     }
-    for (const taskId of this.unstarted) {
-      this.unstarted.delete(taskId);
-      this.enqueue(taskId);
-    }
+    // Take the set first: a queue may start the task at once, and a start that fails again puts it back in the
+    // set, which a live iteration would then visit again, forever.
+    const unstarted = [...this.unstarted];
+    this.unstarted.clear();
+    for (const taskId of unstarted) this.enqueue(taskId);
   }
 
   stop(): void {
