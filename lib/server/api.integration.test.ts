@@ -57,7 +57,16 @@ async function waitForTask(id: string, key = KEY) {
   throw new Error(`task ${id} did not finish`);
 }
 
+/** Videos made before the server starts: ffmpeg blocks this process, past the server's keep-alive timeout. */
+let zoomPanClip: string;
+let shortClip: string;
+
 beforeAll(async () => {
+  zoomPanClip = makeVideo([
+    { photo: 5, seconds: 2, move: "zoom" },
+    { photo: 3, seconds: 2, move: "pan" },
+  ]);
+  shortClip = makeVideo([{ photo: 2, seconds: 1, move: "far" }]);
   server = await startServer({
     API_KEYS: `${KEY}, ${OTHER_KEY}`,
     MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
@@ -132,12 +141,8 @@ describe("Magic Hour SDK against this server", () => {
 
 describe("videos", () => {
   it("generate() on an mp4 returns one face per distinct person, named <frame>-<index>.png", async () => {
-    const clip = makeVideo([
-      { photo: 5, seconds: 2, move: "zoom" },
-      { photo: 3, seconds: 2, move: "pan" },
-    ]);
     const result = await client.v1.faceDetection.generate(
-      { assets: { targetFilePath: clip }, confidenceScore: 0.5 },
+      { assets: { targetFilePath: zoomPanClip }, confidenceScore: 0.5 },
       { downloadOutputs: false },
     );
     expect(result.status).toBe("complete");
@@ -160,7 +165,7 @@ describe("videos", () => {
 
   it("a broken video ends in error with a reason", async () => {
     const { upload_url, file_path } = await uploadUrl("mp4", "video");
-    const bytes = await readFile(makeVideo([{ photo: 2, seconds: 1, move: "far" }]));
+    const bytes = await readFile(shortClip);
     // A valid header with the rest cut off.
     expect((await fetch(upload_url, { method: "PUT", body: bytes.subarray(0, 1500) })).status).toBe(200);
     const created = await api("/v1/face-detection", {
