@@ -29,11 +29,8 @@ export function proxy(request: NextRequest) {
   return response;
 }
 
+// Prefetches too: a request with `next-router-prefetch` can still be answered with a whole HTML page, which must
+// carry the policy like any other.
 export const config = {
-  matcher: [
-    {
-      source: "/((?!api/|api-assets/|uploads/|v1/|_next/static|_next/image|favicon.ico|samples/).*)",
-      missing: [{ type: "header", key: "next-router-prefetch" }],
-    },
-  ],
+  matcher: ["/((?!api/|api-assets/|uploads/|v1/|_next/static|_next/image|favicon.ico|samples/).*)"],
 };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Confidence } from "./confidence";
 
 /**
  * The `/v1` API's bodies, requests and responses, as zod schemas. Handlers validate requests with them, and
@@ -49,17 +50,12 @@ export const UploadUrlsResponse = z.object({
 });
 
 export const CreateFaceDetectionRequest = z.object({
-  confidence_score: z
-    .number()
-    .min(0)
-    .max(1)
-    .optional()
-    .meta({
-      description:
-        "Faces scoring below this are not listed (default 0.5). The local engine keeps every candidate above 0.3, " +
-        "so a lower threshold finds more faces, and more false ones.",
-      example: 0.5,
-    }),
+  confidence_score: Confidence.optional().meta({
+    description:
+      "Faces scoring below this are not listed (default 0.5). The local engine keeps every candidate above 0.3, " +
+      "so a lower threshold finds more faces, and more false ones.",
+    example: 0.5,
+  }),
   assets: z.object({
     target_file_path: z
       .string()

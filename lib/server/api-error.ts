@@ -9,8 +9,10 @@ import { isStorageFull, STORAGE_FULL_MESSAGE } from "./storage-full";
  */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 503 | 507,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 415 | 422 | 429 | 500 | 503 | 507,
     message: string,
+    /** Extra response headers (Retry-After, RateLimit…). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -30,14 +32,22 @@ function isApiError(error: unknown): error is ApiError {
   );
 }
 
-export function errorResponse(error: unknown): Response {
+/**
+ * Requests whose body this app read to the end. Any other request with a body that is refused still has bytes on
+ * the way (maybe slowly, maybe hundreds of MB): its connection is closed after the answer instead of Node reading
+ * and discarding the rest to keep the connection alive.
+ */
+export const bodiesReadToEnd = new WeakSet<Request>();
+
+export function errorResponse(error: unknown, request?: Request): Response {
   if (isApiError(error)) {
     const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
     const allow = (error as { allow?: string }).allow;
-    const headers: Record<string, string> = retryAfter ? { "Retry-After": String(retryAfter) } : {};
+    const headers: Record<string, string> = { ...(error.headers ?? {}) };
+    if (retryAfter) headers["Retry-After"] = String(retryAfter);
     if (allow) headers.Allow = allow;
-    // A body refused part-way is still arriving: the connection can't carry another request after this answer.
-    if (error.status === 413) headers.Connection = "close";
+    const unreadBody = request?.body && !bodiesReadToEnd.has(request);
+    if (error.status === 408 || error.status === 413 || unreadBody) headers.Connection = "close";
     return Response.json({ message: error.message }, { status: error.status, headers });
   }
   // A full disk is the server's condition, not a fault in the request: a 507 the client can retry later.
@@ -96,7 +106,7 @@ export function handle<Args extends unknown[]>(
     try {
       response = await handler(...args);
     } catch (error) {
-      response = errorResponse(error);
+      response = errorResponse(error, request);
       if (!isApiError(error)) {
         if (clientGone(request, error)) {
           extra = { aborted: true };

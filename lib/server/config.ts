@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { parseTrustProxy, type TrustProxy } from "./client-address";
 
 /**
  * Server configuration: read from the environment once, validated, with defaults that are safe for local use.
@@ -38,6 +39,14 @@ const ConfigSchema = z.object({
     .int()
     .min(0)
     .default(256 * 1024 * 1024),
+  RATE_LIMIT_WEB_PER_ADDRESS: z.coerce.number().int().min(0).default(60),
+  RATE_LIMIT_RERUNS_PER_ADDRESS: z.coerce.number().int().min(0).default(10),
+  TRUST_PROXY: z.string().optional(),
+  BODY_IDLE_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
+  BODY_TIMEOUT_SECONDS: z.coerce.number().positive().default(600),
+  UPLOADS_PER_ADDRESS: z.coerce.number().int().positive().default(4),
+  MAX_CONCURRENT_UPLOADS: z.coerce.number().int().positive().default(100),
+  QUEUED_PER_CLIENT: z.coerce.number().int().positive().default(20),
   RETENTION_DAYS: z.coerce.number().positive().default(7),
   RETENTION_SWEEP_SECONDS: z.coerce.number().positive().default(3600),
   FACE_DETECTION_PROVIDER: z.enum(["local", "magic-hour"]).optional(),
@@ -64,6 +73,17 @@ export type ServerConfig = {
   rateLimitPerAddress: number;
   /** Below this much free space in DATA_DIR new files are refused (507) and health says degraded. */
   minFreeDiskBytes: number;
+  /** The web app's uploads have their own budget per address, apart from the /v1 API's. */
+  rateLimitWebPerAddress: number;
+  rateLimitRerunsPerAddress: number;
+  /** Which peers' X-Forwarded-For / -Host / -Proto are believed. */
+  trustProxy: TrustProxy;
+  bodyIdleTimeoutMs: number;
+  bodyTimeoutMs: number;
+  uploadsPerAddress: number;
+  maxConcurrentUploads: number;
+  /** Detections one client (API key or web address) may have waiting or running at once. */
+  queuedPerClient: number;
   retentionMs: number;
   retentionSweepMs: number;
   /** Who detects: this server's engine, or Magic Hour's API (then `magicHour` holds how to reach it). */
@@ -80,6 +100,12 @@ export function parseConfig(env: Record<string, string | undefined>): ServerConf
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const c = parsed.data;
+  let trustProxy: TrustProxy;
+  try {
+    trustProxy = parseTrustProxy(c.TRUST_PROXY);
+  } catch (error) {
+    throw new Error(`Invalid configuration: ${(error as Error).message}`);
+  }
   // A token alone selects Magic Hour; FACE_DETECTION_PROVIDER=local keeps the local engine even with a token.
   const provider = c.FACE_DETECTION_PROVIDER ?? (c.MAGIC_HOUR_API_TOKEN ? "magic-hour" : "local");
   if (provider === "magic-hour" && !c.MAGIC_HOUR_API_TOKEN) {
@@ -100,6 +126,14 @@ export function parseConfig(env: Record<string, string | undefined>): ServerConf
     rateLimitPerKey: c.RATE_LIMIT_PER_KEY,
     rateLimitPerAddress: c.RATE_LIMIT_PER_ADDRESS,
     minFreeDiskBytes: c.MIN_FREE_DISK_BYTES,
+    rateLimitWebPerAddress: c.RATE_LIMIT_WEB_PER_ADDRESS,
+    rateLimitRerunsPerAddress: c.RATE_LIMIT_RERUNS_PER_ADDRESS,
+    trustProxy,
+    bodyIdleTimeoutMs: c.BODY_IDLE_TIMEOUT_SECONDS * 1000,
+    bodyTimeoutMs: c.BODY_TIMEOUT_SECONDS * 1000,
+    uploadsPerAddress: c.UPLOADS_PER_ADDRESS,
+    maxConcurrentUploads: c.MAX_CONCURRENT_UPLOADS,
+    queuedPerClient: c.QUEUED_PER_CLIENT,
     retentionMs: c.RETENTION_DAYS * 24 * 3600 * 1000,
     retentionSweepMs: c.RETENTION_SWEEP_SECONDS * 1000,
     provider,

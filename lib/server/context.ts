@@ -3,6 +3,7 @@ import path from "node:path";
 import { FaceEmbedder } from "../engine/face-embedding";
 import { createFaceEngine, type FaceEngine } from "../engine/face-engine";
 import { InferencePool } from "../engine/inference/inference-pool";
+import { BodyGate } from "./body-stream";
 import { parseConfig, type ServerConfig } from "./config";
 import { type Db, openDatabase } from "./database";
 import { DetectionQueue } from "./detection-queue";
@@ -34,7 +35,14 @@ export interface ServerContext {
   recorder: TaskRecorder;
   disk: DiskSpace;
   health: () => HealthReport;
-  limits: { perKey: RateLimiter; perAddress: RateLimiter };
+  /** Creates and uploads: per API key, per address on the /v1 API, per address in the web app; reruns. */
+  limits: {
+    perKey: RateLimiter;
+    apiPerAddress: RateLimiter;
+    webPerAddress: RateLimiter;
+    reruns: RateLimiter;
+  };
+  bodyGate: BodyGate;
   close(): Promise<void>;
 }
 
@@ -83,7 +91,7 @@ export function createServerContext(config: ServerConfig): ServerContext {
         .removeOutputs(taskId, tasks.get(taskId)?.inputKey ?? null)
         .catch((error) => log("error", "task files not removed", { task_id: taskId, ...errorFields(error) }));
     }
-    for (const taskId of recovered.queued) queue.enqueue(taskId);
+    for (const taskId of recovered.queued) queue.enqueue(taskId, tasks.get(taskId)?.owner);
   };
   try {
     recover();
@@ -117,9 +125,12 @@ export function createServerContext(config: ServerConfig): ServerContext {
     disk,
     health: healthCheck({ db, disk, recorder }),
     limits: {
-      perKey: new RateLimiter(config.rateLimitPerKey),
-      perAddress: new RateLimiter(config.rateLimitPerAddress),
+      perKey: new RateLimiter("key", config.rateLimitPerKey),
+      apiPerAddress: new RateLimiter("api-address", config.rateLimitPerAddress),
+      webPerAddress: new RateLimiter("web-address", config.rateLimitWebPerAddress),
+      reruns: new RateLimiter("rerun-address", config.rateLimitRerunsPerAddress),
     },
+    bodyGate: new BodyGate(config.uploadsPerAddress, config.maxConcurrentUploads),
     async close() {
       stopRetention();
       recorder.stop();

@@ -96,6 +96,12 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE tasks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
   `,
+  // Hostile network: an upload belongs to the API key that asked for its URL (NULL: made before this migration),
+  // and a rerun finds an identical live task by its source.
+  `
+  ALTER TABLE uploads ADD COLUMN owner TEXT;
+  CREATE INDEX tasks_by_source ON tasks (source, owner);
+  `,
 ];
 
 export function openDatabase(file: string): Db {

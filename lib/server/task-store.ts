@@ -58,6 +58,8 @@ export type NewTask = Pick<
 export interface TaskStore {
   create(task: NewTask): TaskRecord;
   get(id: string): TaskRecord | undefined;
+  /** A live task (not expired, not failed) of this owner on this source at this confidence: a rerun's twin. */
+  findSame(owner: string, source: string, confidence: number, provider: ProviderName): string | undefined;
   /** Faces at or above a score (and faces without one), in frame then index order. */
   faces(id: string, minScore?: number): FaceRecord[];
   /** Start a queued task (and count the attempt); false if it was not queued. */
@@ -144,6 +146,10 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
      VALUES (@id, @owner, 'queued', @source, @inputKey, @kind, @provider, @confidence, @createdAt)`,
   );
   const selectTask = db.prepare<[string], TaskRow>("SELECT * FROM tasks WHERE id = ?");
+  const selectSame = db.prepare<[string, string, number, string], { id: string }>(
+    `SELECT id FROM tasks WHERE source = ? AND owner = ? AND confidence = ? AND provider = ?
+     AND expired_at IS NULL AND status != 'error' ORDER BY created_at DESC LIMIT 1`,
+  );
   const selectFaces = db.prepare<[string, number], FaceRow>(
     `SELECT frame, idx, path, score, box, landmarks, extra FROM faces
      WHERE task_id = ? AND (score IS NULL OR score >= ?) ORDER BY frame, idx`,
@@ -188,6 +194,8 @@ export function sqliteTaskStore(db: Db, now: () => number = Date.now): TaskStore
       insert.run({ ...task, createdAt: now() });
       return toTask(selectTask.get(task.id) as TaskRow);
     },
+    findSame: (owner, source, confidence, provider) =>
+      selectSame.get(source, owner, confidence, provider)?.id,
     get(id) {
       const row = selectTask.get(id);
       return row ? toTask(row) : undefined;

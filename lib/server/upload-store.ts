@@ -12,6 +12,8 @@ export interface UploadRecord {
   state: UploadState;
   expiresAt: number;
   size: number | null;
+  /** The API key (owner id) that asked for this upload URL; null for uploads made before owners were recorded. */
+  owner: string | null;
 }
 
 /** Upload slots handed out by /v1/files/upload-urls and filled by one PUT each. */
@@ -37,6 +39,7 @@ interface UploadRow {
   state: UploadState;
   expires_at: number;
   size: number | null;
+  owner: string | null;
 }
 
 const toUpload = (row: UploadRow): UploadRecord => ({
@@ -47,12 +50,13 @@ const toUpload = (row: UploadRow): UploadRecord => ({
   state: row.state,
   expiresAt: row.expires_at,
   size: row.size,
+  owner: row.owner,
 });
 
 export function sqliteUploadStore(db: Db, now: () => number = Date.now): UploadStore {
   const insert = db.prepare(
-    `INSERT INTO uploads (id, file_path, kind, extension, state, expires_at, created_at)
-     VALUES (@id, @filePath, @kind, @extension, 'pending', @expiresAt, @createdAt)`,
+    `INSERT INTO uploads (id, file_path, kind, extension, state, expires_at, created_at, owner)
+     VALUES (@id, @filePath, @kind, @extension, 'pending', @expiresAt, @createdAt, @owner)`,
   );
   const byId = db.prepare<[string], UploadRow>("SELECT * FROM uploads WHERE id = ?");
   const byPath = db.prepare<[string], UploadRow>("SELECT * FROM uploads WHERE file_path = ?");

@@ -2,11 +2,13 @@ import type { DetectionView } from "../api/detection-view";
 import { DEFAULT_CONFIDENCE } from "../engine/face-engine";
 import { type ImageFormat, sniffImageFormat, UNSUPPORTED_FORMAT_MESSAGE } from "../engine/image/decode-image";
 import { readHead } from "../read-head";
-import { ApiError } from "./api-error";
+import { ApiError, notFound } from "./api-error";
+import { clientAddress } from "./client-address";
 import type { ServerContext } from "./context";
 import { ID_PATTERN, newId } from "./ids";
 import { sniffVideo } from "./media";
-import { clientAddress } from "./rate-limit";
+import { takeLimits } from "./rate-limit";
+import { bodyRules, publicOrigin, queryConfidence } from "./request-body";
 import { saveRequestBody } from "./upload-stream";
 
 /** Tasks started from the web app belong to no API key: their 128-bit id is what gives access, as a share link. */
@@ -25,20 +27,63 @@ const EXTENSION: Record<ImageFormat, string> = {
   bmp: "bmp",
 };
 
+const SIMPLE_CONTENT_TYPE =
+  /^\s*(text\/plain|multipart\/form-data|application\/x-www-form-urlencoded)\s*(;|$)/i;
+
+/**
+ * The web routes have no token: a browser's cookies-free POST from another site could still start work here (a
+ * form posting text/plain, a no-cors fetch). Such requests are "simple" (no preflight), so a simple request must
+ * come from this app's own origin; the app's own uploads send application/octet-stream, which another site can't
+ * send without a CORS preflight this server never grants.
+ */
+export function refuseCrossSite(request: Request, ctx: ServerContext): void {
+  const site = request.headers.get("sec-fetch-site");
+  const origin = request.headers.get("origin");
+  const crossSite =
+    site === "cross-site" ||
+    site === "same-site" ||
+    (origin !== null && origin !== publicOrigin(request, ctx));
+  const type = request.headers.get("content-type");
+  if (crossSite && (!type || SIMPLE_CONTENT_TYPE.test(type))) {
+    throw new ApiError(
+      403,
+      "Cross-site request refused: send the file from this app or as application/octet-stream",
+    );
+  }
+}
+
+/** A web visitor's lane in the detection queue, and their address for rate limits. */
+const webLane = (address: string) => `web:${address}`;
+
+function checkQueueRoom(ctx: ServerContext, lane: string): void {
+  if (ctx.queue.pending(lane) >= ctx.config.queuedPerClient) {
+    throw new ApiError(
+      429,
+      `Too many detections waiting for you (limit ${ctx.config.queuedPerClient}); try again when some have finished`,
+      { "Retry-After": "10" },
+    );
+  }
+}
+
 /**
  * POST /api/detections?confidence=0.5 with the file as the body: store it, queue its detection, return the id.
  * The browser sends the raw file (not a form), so its upload progress is the real byte count.
  */
-export async function acceptWebUpload(request: Request, ctx: ServerContext): Promise<{ id: string }> {
-  ctx.limits.perAddress.take(`ip:${clientAddress(request)}`);
-  const confidence = Number(new URL(request.url).searchParams.get("confidence") ?? DEFAULT_CONFIDENCE);
-  if (!(confidence >= 0 && confidence <= 1)) throw new ApiError(400, "confidence must be between 0 and 1");
+export async function acceptWebUpload(
+  request: Request,
+  ctx: ServerContext,
+): Promise<{ id: string; headers: Record<string, string> }> {
+  refuseCrossSite(request, ctx);
+  const address = clientAddress(request.headers, ctx.config.trustProxy);
+  const limitHeaders = takeLimits([[ctx.limits.webPerAddress, address]]);
+  const confidence = queryConfidence(request, DEFAULT_CONFIDENCE);
+  checkQueueRoom(ctx, webLane(address));
   ctx.disk.require(Number(request.headers.get("content-length") ?? "0"));
   const id = newId();
   const staging = `api-assets/${id}/upload.bin`;
   const temp = await ctx.storage.tempFile(staging);
   try {
-    const size = await saveRequestBody(request, temp, ctx.config.maxUploadBytes);
+    const size = await saveRequestBody(request, temp, bodyRules(ctx, request, "file"));
     if (size === 0) throw new ApiError(400, "The file is empty");
     const head = await readHead(temp);
     const format = sniffImageFormat(head);
@@ -58,8 +103,8 @@ export async function acceptWebUpload(request: Request, ctx: ServerContext): Pro
       confidence,
       provider: ctx.config.provider,
     });
-    ctx.queue.enqueue(id);
-    return { id };
+    ctx.queue.enqueue(id, webLane(address));
+    return { id, headers: limitHeaders };
   } catch (error) {
     // The folder is this new task's alone: nothing in it (input, temporary file) outlives a refusal or a failure.
     await ctx.storage.removeAll(id);
@@ -72,6 +117,8 @@ export function detectionView(ctx: ServerContext, id: string): DetectionView | n
   const task = ID_PATTERN.test(id) ? ctx.tasks.get(id) : undefined;
   if (!task || task.owner !== WEB_OWNER) return null;
   const done = task.status === "complete" && task.expiredAt === null;
+  // A task that failed lists no faces, even if some were recorded before it failed (a video cut short).
+  const faces = task.status === "error" ? [] : ctx.tasks.faces(id);
   return {
     id: task.id,
     status: task.status,
@@ -87,7 +134,7 @@ export function detectionView(ctx: ServerContext, id: string): DetectionView | n
     previewUrl: done ? `/api-assets/${id}/preview.jpg` : null,
     shareImageUrl: done ? `/api/detections/${id}/card.jpg` : null,
     zipUrl: done ? `/api/detections/${id}/faces.zip` : null,
-    faces: ctx.tasks.faces(id).map((face) => ({
+    faces: faces.map((face) => ({
       index: face.index,
       url: `/${face.path}`,
       score: face.score,
@@ -101,11 +148,22 @@ export function detectionView(ctx: ServerContext, id: string): DetectionView | n
   };
 }
 
-/** A new detection of the same photo at another threshold: for providers whose faces carry no scores. */
-export function rerunDetection(ctx: ServerContext, id: string, confidence: number): { id: string } | null {
+/**
+ * POST /api/detections/{id}/rerun?confidence=0.7: a new detection of the same photo at another threshold, for
+ * providers whose faces carry no scores. Identical reruns (same photo, same threshold) collapse onto the live task
+ * that already has that answer; new ones are rate-limited per address and queued in the caller's own lane.
+ */
+export function rerunDetection(request: Request, ctx: ServerContext, id: string): Response {
+  refuseCrossSite(request, ctx);
+  const address = clientAddress(request.headers, ctx.config.trustProxy);
+  // Hundredths: the slider moves in 0.05 steps, and a photo then has at most 101 distinct reruns to collapse onto.
+  const confidence = Math.round(queryConfidence(request, null) * 100) / 100;
   const task = ID_PATTERN.test(id) ? ctx.tasks.get(id) : undefined;
-  if (!task || task.owner !== WEB_OWNER || !task.inputKey || task.expiredAt !== null) return null;
-  if (!(confidence >= 0 && confidence <= 1)) throw new ApiError(400, "confidence must be between 0 and 1");
+  if (!task || task.owner !== WEB_OWNER || !task.inputKey || task.expiredAt !== null) throw notFound();
+  const same = ctx.tasks.findSame(WEB_OWNER, task.source, confidence, ctx.config.provider);
+  if (same) return Response.json({ id: same });
+  const limitHeaders = takeLimits([[ctx.limits.reruns, address]]);
+  checkQueueRoom(ctx, webLane(address));
   const rerun = newId();
   ctx.tasks.create({
     id: rerun,
@@ -116,6 +174,6 @@ export function rerunDetection(ctx: ServerContext, id: string, confidence: numbe
     confidence,
     provider: ctx.config.provider,
   });
-  ctx.queue.enqueue(rerun);
-  return { id: rerun };
+  ctx.queue.enqueue(rerun, webLane(address));
+  return Response.json({ id: rerun }, { headers: limitHeaders });
 }

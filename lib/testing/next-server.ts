@@ -82,6 +82,8 @@ export async function startServer(
       DATA_DIR: dir,
       RATE_LIMIT_PER_KEY: "0",
       RATE_LIMIT_PER_ADDRESS: "0",
+      RATE_LIMIT_WEB_PER_ADDRESS: "0",
+      RATE_LIMIT_RERUNS_PER_ADDRESS: "0",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

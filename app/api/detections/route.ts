@@ -5,9 +5,9 @@ import { acceptWebUpload } from "@/lib/server/web-detections";
 
 export const POST = handle(async (request: Request) => {
   const ctx = serverContext();
-  const { id } = await acceptWebUpload(request, ctx);
+  const { id, headers } = await acceptWebUpload(request, ctx);
   // Only this answer ever carries the token: the uploading browser keeps it to delete the result later.
-  return Response.json({ id, deleteToken: issueDeleteToken(ctx, id) });
+  return Response.json({ id, deleteToken: issueDeleteToken(ctx, id) }, { headers });
 });
 
 export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["POST"]);

@@ -16,7 +16,7 @@ type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ confiden
 async function origin(): Promise<string> {
   const h = await headers();
   const request = new Request(`http://${h.get("host") ?? "localhost"}/`, { headers: h });
-  return publicOrigin(request, serverContext().config.publicBaseUrl);
+  return publicOrigin(request, serverContext());
 }
 
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);

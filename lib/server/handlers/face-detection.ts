@@ -2,19 +2,22 @@ import { CreateFaceDetectionRequest, type FaceDetection } from "../../api/schema
 import { DEFAULT_CONFIDENCE } from "../../engine/face-engine";
 import { ApiError, notFound } from "../api-error";
 import { authenticate } from "../auth";
+import { clientAddress } from "../client-address";
 import type { ServerContext } from "../context";
 import { ID_PATTERN, newId } from "../ids";
 import { ALL_EXTENSIONS, kindOfExtension, type MediaKind } from "../media";
-import { clientAddress } from "../rate-limit";
-import { publicOrigin, readJson } from "../request-body";
+import { takeLimits } from "../rate-limit";
+import { bodyRules, publicOrigin, readJson } from "../request-body";
 import type { FaceRecord, TaskRecord } from "../task-store";
 
 /** POST /v1/face-detection: queue a detection on an uploaded file or a URL. */
 export async function createFaceDetection(request: Request, ctx: ServerContext): Promise<Response> {
   const owner = authenticate(request, ctx.config.apiKeys);
-  ctx.limits.perKey.take(`key:${owner}`);
-  ctx.limits.perAddress.take(`ip:${clientAddress(request)}`);
-  const body = await readJson(request, CreateFaceDetectionRequest);
+  const limitHeaders = takeLimits([
+    [ctx.limits.perKey, owner],
+    [ctx.limits.apiPerAddress, clientAddress(request.headers, ctx.config.trustProxy)],
+  ]);
+  const body = await readJson(request, CreateFaceDetectionRequest, bodyRules(ctx, request, "json"));
   ctx.disk.require();
   const target = body.assets.target_file_path;
   const confidence = body.confidence_score ?? DEFAULT_CONFIDENCE;
@@ -25,13 +28,23 @@ export async function createFaceDetection(request: Request, ctx: ServerContext):
     kind = kindOfUrl(target);
   } else {
     const upload = ctx.uploads.byFilePath(target);
-    if (upload?.state !== "uploaded") throw new ApiError(422, "Unable to trigger face detection");
+    // Another key's upload is as unknown here as one never made (uploads older than owners are anyone's).
+    const ownUpload = upload && (upload.owner === null || upload.owner === owner);
+    if (!ownUpload || upload.state !== "uploaded")
+      throw new ApiError(422, "Unable to trigger face detection");
     kind = upload.kind;
     inputKey = upload.filePath;
   }
+  if (ctx.queue.pending(owner) >= ctx.config.queuedPerClient) {
+    throw new ApiError(
+      429,
+      `Too many detections waiting for this key (limit ${ctx.config.queuedPerClient}); try again when some have finished`,
+      { ...limitHeaders, "Retry-After": "10" },
+    );
+  }
   ctx.tasks.create({ id, owner, source: target, inputKey, kind, confidence, provider: ctx.config.provider });
-  ctx.queue.enqueue(id);
-  return Response.json({ id, credits_charged: 0 });
+  ctx.queue.enqueue(id, owner);
+  return Response.json({ id, credits_charged: 0 }, { headers: limitHeaders });
 }
 
 function kindOfUrl(target: string): MediaKind {
@@ -57,8 +70,9 @@ export async function getFaceDetection(request: Request, ctx: ServerContext, id:
   const owner = authenticate(request, ctx.config.apiKeys);
   const task = ID_PATTERN.test(id) ? ctx.tasks.get(id) : undefined;
   if (!task || task.owner !== owner || task.expiredAt !== null) throw notFound();
-  const faces = ctx.tasks.faces(id, task.confidence);
-  return Response.json(presentTask(task, faces, publicOrigin(request, ctx.config.publicBaseUrl)));
+  // A task that failed lists no faces, even if some were recorded before it failed (a video cut short).
+  const faces = task.status === "error" ? [] : ctx.tasks.faces(id, task.confidence);
+  return Response.json(presentTask(task, faces, publicOrigin(request, ctx)));
 }
 
 /**

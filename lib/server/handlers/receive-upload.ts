@@ -1,11 +1,13 @@
 import { sniffImageFormat } from "../../engine/image/decode-image";
 import { readHead } from "../../read-head";
 import { ApiError } from "../api-error";
+import { clientAddress } from "../client-address";
 import type { ServerContext } from "../context";
 import { ID_PATTERN } from "../ids";
 import { sniffVideo } from "../media";
-import { clientAddress } from "../rate-limit";
-import { saveRequestBody, tooLarge } from "../upload-stream";
+import { takeLimits } from "../rate-limit";
+import { bodyRules } from "../request-body";
+import { saveRequestBody } from "../upload-stream";
 
 /**
  * PUT /uploads/{id}?expires&signature: the file itself. No bearer token: the signed URL is the capability. The size
@@ -13,7 +15,9 @@ import { saveRequestBody, tooLarge } from "../upload-stream";
  * only once complete. One PUT per URL.
  */
 export async function receiveUpload(request: Request, ctx: ServerContext, id: string): Promise<Response> {
-  ctx.limits.perAddress.take(`ip:${clientAddress(request)}`);
+  const limitHeaders = takeLimits([
+    [ctx.limits.apiPerAddress, clientAddress(request.headers, ctx.config.trustProxy)],
+  ]);
   const url = new URL(request.url);
   const expires = Number(url.searchParams.get("expires"));
   const signature = url.searchParams.get("signature") ?? "";
@@ -24,14 +28,14 @@ export async function receiveUpload(request: Request, ctx: ServerContext, id: st
   const upload = ctx.uploads.get(id);
   if (!upload) throw new ApiError(404, "Not Found");
   if (upload.state === "uploaded") throw new ApiError(409, "A file was already uploaded to this URL");
-  const limit = ctx.config.maxUploadBytes;
-  if (Number(request.headers.get("content-length") ?? "0") > limit) throw tooLarge(limit);
+  const rules = bodyRules(ctx, request, "file");
+  if (Number(request.headers.get("content-length") ?? "0") > rules.maxBytes) throw rules.tooLarge();
   ctx.disk.require(Number(request.headers.get("content-length") ?? "0"));
   if (!ctx.uploads.claim(id)) throw new ApiError(409, "An upload to this URL is already in progress");
 
   const temp = await ctx.storage.tempFile(upload.filePath);
   try {
-    const size = await saveRequestBody(request, temp, limit);
+    const size = await saveRequestBody(request, temp, rules);
     if (size === 0) throw new ApiError(400, "The uploaded file is empty");
     const head = await readHead(temp, 4096);
     const matches = upload.kind === "image" ? sniffImageFormat(head) !== null : sniffVideo(head) !== null;
@@ -43,7 +47,7 @@ export async function receiveUpload(request: Request, ctx: ServerContext, id: st
     }
     await ctx.storage.commit(temp, upload.filePath);
     ctx.uploads.markUploaded(id, size);
-    return new Response(null, { status: 200 });
+    return new Response(null, { status: 200, headers: limitHeaders });
   } catch (error) {
     // Nothing of a refused or failed upload stays: not the file (committed before a failed database write), not
     // the temporary file, not its folder.

@@ -1,20 +1,23 @@
 import { UploadUrlsRequest } from "../../api/schemas";
 import { ApiError } from "../api-error";
 import { authenticate } from "../auth";
+import { clientAddress } from "../client-address";
 import type { ServerContext } from "../context";
 import { newId } from "../ids";
 import { IMAGE_EXTENSIONS, kindOfExtension, VIDEO_EXTENSIONS } from "../media";
-import { clientAddress } from "../rate-limit";
-import { publicOrigin, readJson } from "../request-body";
+import { takeLimits } from "../rate-limit";
+import { bodyRules, publicOrigin, readJson } from "../request-body";
 
 const VALID = `image (${IMAGE_EXTENSIONS.join(", ")}) or video (${VIDEO_EXTENSIONS.join(", ")})`;
 
 /** POST /v1/files/upload-urls: one signed, expiring PUT URL per requested file, in request order. */
 export async function createUploadUrls(request: Request, ctx: ServerContext): Promise<Response> {
   const owner = authenticate(request, ctx.config.apiKeys);
-  ctx.limits.perKey.take(`key:${owner}`);
-  ctx.limits.perAddress.take(`ip:${clientAddress(request)}`);
-  const { items } = await readJson(request, UploadUrlsRequest);
+  const limitHeaders = takeLimits([
+    [ctx.limits.perKey, owner],
+    [ctx.limits.apiPerAddress, clientAddress(request.headers, ctx.config.trustProxy)],
+  ]);
+  const { items } = await readJson(request, UploadUrlsRequest, bodyRules(ctx, request, "json"));
   ctx.disk.require();
   const checked = items.map((item, i) => {
     const extension = item.extension.toLowerCase().replace(/^\./, "");
@@ -30,12 +33,12 @@ export async function createUploadUrls(request: Request, ctx: ServerContext): Pr
     }
     return { kind, extension };
   });
-  const origin = publicOrigin(request, ctx.config.publicBaseUrl);
+  const origin = publicOrigin(request, ctx);
   const expiresAt = Math.floor(Date.now() / 1000) + ctx.config.uploadUrlTtlSeconds;
   const response = checked.map(({ kind, extension }) => {
     const id = newId();
     const filePath = `api-assets/${id}/input.${extension}`;
-    ctx.uploads.create({ id, filePath, kind, extension, expiresAt: expiresAt * 1000 });
+    ctx.uploads.create({ id, filePath, kind, extension, expiresAt: expiresAt * 1000, owner });
     const signature = ctx.signer.sign(id, expiresAt);
     return {
       upload_url: `${origin}/uploads/${id}?expires=${expiresAt}&signature=${signature}`,
@@ -43,5 +46,5 @@ export async function createUploadUrls(request: Request, ctx: ServerContext): Pr
       expires_at: new Date(expiresAt * 1000).toISOString(),
     };
   });
-  return Response.json({ items: response });
+  return Response.json({ items: response }, { headers: limitHeaders });
 }
