@@ -53,7 +53,8 @@ async function uploadSlot(origin: string, key = KEY, headers: Record<string, str
   });
   return {
     response,
-    item: ((await response.json()) as { items: Array<{ upload_url: string; file_path: string }> }).items?.[0],
+    item: ((await response.clone().json()) as { items: Array<{ upload_url: string; file_path: string }> })
+      .items?.[0],
   };
 }
 
@@ -72,6 +73,7 @@ describe("forwarded headers and rate limits (no trusted proxy)", () => {
   beforeAll(async () => {
     server = await startServer({
       API_KEYS: `${KEY},${OTHER_KEY}`,
+      RATE_LIMIT_PER_KEY: "120",
       RATE_LIMIT_PER_ADDRESS: "120",
       RATE_LIMIT_WEB_PER_ADDRESS: "60",
       RATE_LIMIT_RERUNS_PER_ADDRESS: "10",
@@ -189,7 +191,7 @@ describe("behind a trusted proxy", () => {
       API_KEYS: KEY,
       TRUST_PROXY: "127.0.0.1",
       RATE_LIMIT_PER_ADDRESS: "3",
-      QUEUED_PER_CLIENT: "30",
+      QUEUED_PER_CLIENT: "12",
     });
   });
   afterAll(() => server?.stop());
@@ -212,7 +214,7 @@ describe("behind a trusted proxy", () => {
     expect(item?.upload_url.startsWith("https://faces.example/uploads/")).toBe(true);
   });
 
-  it("one client's 30 queued reruns don't hold up another client's photo (fair queue)", async () => {
+  it("one client's 12 queued reruns don't hold up another client's photo (fair queue)", async () => {
     const alice = { "x-forwarded-for": "198.51.100.10" };
     const bob = { "x-forwarded-for": "198.51.100.20" };
     const { id } = (await (
@@ -225,7 +227,7 @@ describe("behind a trusted proxy", () => {
     expect((await settle(server.origin, `/api/detections/${id}`)).status).toBe("complete");
     const reruns: string[] = [];
     const refused: string[] = [];
-    for (let i = 1; i <= 40; i++) {
+    for (let i = 1; i <= 16; i++) {
       const response = await fetch(
         `${server.origin}/api/detections/${id}/rerun?confidence=${(i / 100).toFixed(2)}`,
         {
@@ -236,7 +238,7 @@ describe("behind a trusted proxy", () => {
       if (response.status === 200) reruns.push(((await response.json()) as { id: string }).id);
       else refused.push(((await response.json()) as { message: string }).message);
     }
-    // Alice may have at most 30 detections waiting; the rest are refused with a reason.
+    // Alice may have at most 12 detections waiting; the rest are refused with a reason.
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0]).toMatch(/waiting/);
     const { id: bobs } = (await (
