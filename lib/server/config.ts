@@ -44,7 +44,7 @@ const ConfigSchema = z.object({
   TRUST_PROXY: z.string().optional(),
   BODY_IDLE_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   BODY_TIMEOUT_SECONDS: z.coerce.number().positive().default(600),
-  UPLOADS_PER_ADDRESS: z.coerce.number().int().positive().default(4),
+  UPLOADS_PER_ADDRESS: z.coerce.number().int().positive().default(8),
   MAX_CONCURRENT_UPLOADS: z.coerce.number().int().positive().default(100),
   QUEUED_PER_CLIENT: z.coerce.number().int().positive().default(20),
   RETENTION_DAYS: z.coerce.number().positive().default(7),

@@ -68,7 +68,7 @@ describe("RateLimit headers", () => {
     expect(rateLimitHeaders([])).toEqual({});
   });
 
-  it("throws a 429 with Retry-After from the exhausted limiter and the headers of all of them", () => {
+  it("throws a 429 with Retry-After from the exhausted limiter, and refunds the limiters before it", () => {
     const time = clock();
     const perKey = new RateLimiter("key", 5, time.now);
     const perAddress = new RateLimiter("address", 1, time.now);
@@ -95,5 +95,7 @@ describe("RateLimit headers", () => {
     expect(limited.status).toBe(429);
     expect(limited.retryAfterSeconds).toBe(40);
     expect(limited.headers.RateLimit).toBe('"key";r=3;t=40, "address";r=0;t=40');
+    // The refused request cost the key nothing: 4 of its 5 are left for another address.
+    expect(takeLimits([[perKey, "k"], [perAddress, "5.6.7.8"]]).RateLimit).toMatch(/^"key";r=3;/);
   });
 });

@@ -55,6 +55,12 @@ export class RateLimiter {
     };
   }
 
+  /** Un-count a request that another limiter refused: a refused request costs no other budget. */
+  refund(key: string): void {
+    const window = this.windows.get(key);
+    if (window && window.count > 0) window.count--;
+  }
+
   private expire(now: number): void {
     while (this.head < this.opened.length) {
       const oldest = this.opened[this.head] as { key: string; start: number };
@@ -79,20 +85,21 @@ export function rateLimitHeaders(states: RateLimitState[]): Record<string, strin
 }
 
 /**
- * Count the request against every limiter that applies (each with its own key) and return the headers to send;
- * throws a 429 (with Retry-After and the same headers) when any of them is exhausted.
+ * Count the request against every limiter that applies (each with its own key) and return the headers to send.
+ * When one is exhausted: a 429 (with Retry-After and the headers so far), and the limiters before it are refunded.
  */
 export function takeLimits(checks: Array<[RateLimiter, string]>): Record<string, string> {
-  const states = checks.flatMap(([limiter, key]) => {
+  const states: RateLimitState[] = [];
+  for (const [i, [limiter, key]] of checks.entries()) {
     const state = limiter.take(key);
-    return state ? [state] : [];
-  });
-  const headers = rateLimitHeaders(states);
-  const exhausted = states.filter((state) => state.limited);
-  if (exhausted.length > 0) {
-    throw new RateLimited(Math.max(...exhausted.map((state) => state.resetSeconds)), headers);
+    if (!state) continue;
+    states.push(state);
+    if (state.limited) {
+      for (const [earlier, earlierKey] of checks.slice(0, i)) earlier.refund(earlierKey);
+      throw new RateLimited(state.resetSeconds, rateLimitHeaders(states));
+    }
   }
-  return headers;
+  return rateLimitHeaders(states);
 }
 
 export class RateLimited extends ApiError {

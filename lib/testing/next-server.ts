@@ -84,6 +84,9 @@ export async function startServer(
       RATE_LIMIT_PER_ADDRESS: "0",
       RATE_LIMIT_WEB_PER_ADDRESS: "0",
       RATE_LIMIT_RERUNS_PER_ADDRESS: "0",
+      // Load scripts run many clients from one address at once.
+      UPLOADS_PER_ADDRESS: "100",
+      QUEUED_PER_CLIENT: "1000",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
