@@ -391,6 +391,38 @@ describe("huge and slow bodies", () => {
     expect(partFiles(server.dataDir)).toEqual([]);
   });
 
+  it("pages take no bodies: a flood or a trickle to a page is refused before it is read", async () => {
+    const before = memoryOf(server.pid);
+    const fds = openDescriptors(server.pid);
+    const watched = await whileWatching(server.origin, server.pid, () =>
+      Promise.all([
+        rawRequest({ origin: server.origin, path: "/", method: "POST" }, floodBody(400 * MB)),
+        rawRequest(
+          { origin: server.origin, path: "/results/AAAAAAAAAAAAAAAAAAAAAA", method: "PUT" },
+          floodBody(400 * MB),
+        ),
+        ...Array.from({ length: 10 }, () =>
+          rawRequest(
+            { origin: server.origin, path: "/", method: "POST" },
+            trickleBody(Buffer.from("x"), 1000),
+          ),
+        ),
+      ]),
+    );
+    for (const answer of watched.result) {
+      expect(answer.status).toBe(405);
+      expect(JSON.parse(answer.body).message).toMatch(/Method Not Allowed/);
+      expect(answer.closed).toBe(true);
+    }
+    expect(watched.healthFailures).toEqual([]);
+    console.log(
+      `[hostile] 2 × 400 MB + 10 trickling bodies to pages: RSS ${before.rssMb.toFixed(0)} MB before, max ${watched.maxRssMb.toFixed(0)} MB during`,
+    );
+    expect(watched.maxRssMb - before.rssMb).toBeLessThan(100);
+    expect(await descriptorsBackTo(server.pid, fds)).toBeLessThanOrEqual(fds + 2);
+    expect((await fetch(`${server.origin}/`)).status).toBe(200);
+  });
+
   it("a body that stops arriving is cut off after the idle timeout, and its upload URL can be used again", async () => {
     const { item } = await uploadSlot(server.origin);
     const url = new URL(item?.upload_url as string);

@@ -96,6 +96,11 @@ describe("RateLimit headers", () => {
     expect(limited.retryAfterSeconds).toBe(40);
     expect(limited.headers.RateLimit).toBe('"key";r=3;t=40, "address";r=0;t=40');
     // The refused request cost the key nothing: 4 of its 5 are left for another address.
-    expect(takeLimits([[perKey, "k"], [perAddress, "5.6.7.8"]]).RateLimit).toMatch(/^"key";r=3;/);
+    expect(
+      takeLimits([
+        [perKey, "k"],
+        [perAddress, "5.6.7.8"],
+      ]).RateLimit,
+    ).toMatch(/^"key";r=3;/);
   });
 });
