@@ -43,7 +43,7 @@ const ConfigSchema = z.object({
   RATE_LIMIT_RERUNS_PER_ADDRESS: z.coerce.number().int().min(0).default(10),
   TRUST_PROXY: z.string().optional(),
   BODY_IDLE_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
-  BODY_TIMEOUT_SECONDS: z.coerce.number().positive().default(600),
+  BODY_TIMEOUT_SECONDS: z.coerce.number().positive().default(280),
   UPLOADS_PER_ADDRESS: z.coerce.number().int().positive().default(8),
   MAX_CONCURRENT_UPLOADS: z.coerce.number().int().positive().default(100),
   QUEUED_PER_CLIENT: z.coerce.number().int().positive().default(20),

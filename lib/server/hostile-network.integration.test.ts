@@ -241,6 +241,7 @@ describe("behind a trusted proxy", () => {
     // Alice may have at most 12 detections waiting; the rest are refused with a reason.
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0]).toMatch(/waiting/);
+    const bobStarted = Date.now();
     const { id: bobs } = (await (
       await fetch(`${server.origin}/api/detections`, {
         method: "POST",
@@ -256,6 +257,9 @@ describe("behind a trusted proxy", () => {
       };
       if (view.status !== "complete") unfinished++;
     }
+    console.log(
+      `[hostile] fair queue: Bob's photo done ${Date.now() - bobStarted} ms after upload, with ${unfinished} of Alice's ${reruns.length} reruns still waiting (${refused.length} refused)`,
+    );
     // In arrival order Bob would have waited for all of Alice's reruns; in turns he waits for about one.
     expect(unfinished).toBeGreaterThan(reruns.length / 2);
     for (const rerun of reruns)
@@ -299,7 +303,9 @@ describe("huge and slow bodies", () => {
       `[hostile] 4 × 400 MB chunked JSON: RSS ${before.rssMb.toFixed(0)} MB before, max ${watched.maxRssMb.toFixed(0)} MB during`,
     );
     expect(watched.maxRssMb - before.rssMb).toBeLessThan(100);
-    expect(await descriptorsBackTo(server.pid, fds)).toBeLessThanOrEqual(fds + 2);
+    const after = await descriptorsBackTo(server.pid, fds);
+    console.log(`[hostile] descriptors: ${fds} before, ${after} after`);
+    expect(after).toBeLessThanOrEqual(fds + 2);
   });
 
   it("chunked file bodies past MAX_UPLOAD_BYTES, and a body sent to a route that reads none, stay bounded", async () => {
@@ -382,7 +388,9 @@ describe("huge and slow bodies", () => {
     console.log(
       `[hostile] 30 trickling uploads: all answered after ${Date.now() - started} ms, ${watched.healthChecks} health checks OK, max RSS ${watched.maxRssMb.toFixed(0)} MB`,
     );
-    expect(await descriptorsBackTo(server.pid, fds)).toBeLessThanOrEqual(fds + 2);
+    const after = await descriptorsBackTo(server.pid, fds);
+    console.log(`[hostile] descriptors: ${fds} before the trickling uploads, ${after} after`);
+    expect(after).toBeLessThanOrEqual(fds + 2);
     // The address's slots are free again: a normal upload goes through.
     const { id } = (await (
       await fetch(`${server.origin}/api/detections`, { method: "POST", body: photo("sample2.jpg") })
