@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { ApiError, bodiesReadToEnd } from "./api-error";
+import { BodyGate, type BodyRules, bodyChunks } from "./body-stream";
+
+/** A request whose body arrives as the given chunks, then either ends or (stall) never does. */
+function streamed(chunks: Uint8Array[], stall = false): Request {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      if (!stall) controller.close();
+    },
+  });
+  return new Request("http://localhost/upload", { method: "POST", body, duplex: "half" } as RequestInit);
+}
+
+const rules = (overrides: Partial<BodyRules> = {}): BodyRules => ({
+  gate: new BodyGate(2, 10),
+  address: "203.0.113.1",
+  maxBytes: 100,
+  idleMs: 60_000,
+  totalMs: 60_000,
+  tooLarge: () => new ApiError(413, "too large"),
+  ...overrides,
+});
+
+async function drain(request: Request, bodyRules: BodyRules): Promise<number | ApiError> {
+  let size = 0;
+  try {
+    for await (const chunk of bodyChunks(request, bodyRules)) size += chunk.byteLength;
+    return size;
+  } catch (error) {
+    return error as ApiError;
+  }
+}
+
+describe("bodyChunks", () => {
+  it("passes a body within the limit through and records that it was read to the end", async () => {
+    const request = streamed([new Uint8Array(60), new Uint8Array(40)]);
+    expect(await drain(request, rules())).toBe(100);
+    expect(bodiesReadToEnd.has(request)).toBe(true);
+  });
+
+  it("refuses a body without a length as soon as the bytes pass the limit", async () => {
+    const request = streamed([new Uint8Array(60), new Uint8Array(60)], true);
+    expect(await drain(request, rules())).toMatchObject({ status: 413 });
+    expect(bodiesReadToEnd.has(request)).toBe(false);
+  });
+
+  it("stops a body whose next byte doesn't come within the idle time", async () => {
+    const result = await drain(streamed([new Uint8Array(10)], true), rules({ idleMs: 50 }));
+    expect(result).toMatchObject({ status: 408 });
+  });
+
+  it("admits a limited number of bodies per address and in all, and frees the place when one ends", async () => {
+    const gate = new BodyGate(2, 3);
+    const stalled = [0, 1].map(() =>
+      drain(streamed([new Uint8Array(1)], true), rules({ gate, idleMs: 100, address: "a" })),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await drain(streamed([]), rules({ gate, address: "a" }))).toMatchObject({ status: 429 });
+    expect(await drain(streamed([new Uint8Array(5)]), rules({ gate, address: "b" }))).toBe(5);
+    const third = drain(streamed([new Uint8Array(1)], true), rules({ gate, idleMs: 100, address: "c" }));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(gate.receiving).toBe(3);
+    expect(await drain(streamed([]), rules({ gate, address: "d" }))).toMatchObject({ status: 503 });
+    await Promise.all([...stalled, third]);
+    expect(gate.receiving).toBe(0);
+    expect(await drain(streamed([new Uint8Array(5)]), rules({ gate, address: "a" }))).toBe(5);
+  });
+});
