@@ -31,10 +31,10 @@ const SIMPLE_CONTENT_TYPE =
   /^\s*(text\/plain|multipart\/form-data|application\/x-www-form-urlencoded)\s*(;|$)/i;
 
 /**
- * The web routes have no token: a browser's cookies-free POST from another site could still start work here (a
- * form posting text/plain, a no-cors fetch). Such requests are "simple" (no preflight), so a simple request must
- * come from this app's own origin; the app's own uploads send application/octet-stream, which another site can't
- * send without a CORS preflight this server never grants.
+ * The web routes take no token, so any page on another site could make its visitors' browsers start work here (a
+ * form posting text/plain, a no-cors fetch). Those are "simple" requests, sent without a CORS preflight: a simple
+ * request must come from this app's own origin. The app's own uploads are application/octet-stream, which another
+ * site can't send without a preflight this server never grants.
  */
 export function refuseCrossSite(request: Request, ctx: ServerContext): void {
   const site = request.headers.get("sec-fetch-site");
@@ -52,7 +52,7 @@ export function refuseCrossSite(request: Request, ctx: ServerContext): void {
   }
 }
 
-/** A web visitor's lane in the detection queue, and their address for rate limits. */
+/** A web visitor's lane in the detection queue: their address (web tasks have no key to tell them apart). */
 const webLane = (address: string) => `web:${address}`;
 
 function checkQueueRoom(ctx: ServerContext, lane: string): void {
