@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Confidence, ConfidenceParam } from "./confidence";
+import { parseConfidence } from "./face-names";
 import { CreateFaceDetectionRequest } from "./schemas";
 
 describe("confidence", () => {
@@ -21,5 +22,12 @@ describe("confidence", () => {
     const body = { assets: { target_file_path: "x" }, confidence_score: -0.5 };
     expect(CreateFaceDetectionRequest.safeParse(body).success).toBe(false);
     expect(CreateFaceDetectionRequest.safeParse({ ...body, confidence_score: 0.5 }).success).toBe(true);
+  });
+
+  it("lets display routes fall back to the task's own threshold on a bad value, in slider steps", () => {
+    expect(parseConfidence("0.72", 0.5)).toBe(0.7);
+    expect(parseConfidence(null, 0.4)).toBe(0.4);
+    expect(parseConfidence("abc", 0.4)).toBe(0.4);
+    expect(parseConfidence("1.5", 0.4)).toBe(0.4);
   });
 });
