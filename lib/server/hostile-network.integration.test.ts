@@ -137,7 +137,8 @@ describe("forwarded headers and rate limits (no trusted proxy)", () => {
       ).json()) as { id: string };
       await settle(other.origin, `/api/detections/${web.id}`);
       const page = await (await fetch(`${other.origin}/results/${web.id}`, { headers: forged })).text();
-      expect(page).toContain(`${other.origin}/api-assets/${web.id}/share.jpg`);
+      expect(page).toContain(`<meta property="og:url" content="${other.origin}/results/${web.id}"/>`);
+      expect(page).toMatch(new RegExp(`<meta property="og:image" content="${other.origin}/`));
       expect(page).not.toContain("evil.example");
     } finally {
       await other.stop();
