@@ -79,7 +79,10 @@ export async function* bodyChunks(request: Request, rules: BodyRules): AsyncGene
     for (;;) {
       const wait = Math.min(rules.idleMs, deadline - Date.now());
       if (wait <= 0) throw timedOut();
-      const read = reader.read();
+      // A client that goes away mid-body (a cancelled upload) is not a server fault: a 400 nobody will read.
+      const read = reader.read().catch(() => {
+        throw new ApiError(400, "The request body ended before it was complete (the client went away)");
+      });
       let timer: NodeJS.Timeout | undefined;
       const result = await Promise.race([
         read,
