@@ -71,4 +71,10 @@ export const POSTGRES_MIGRATIONS: string[] = [
     deleted_at BIGINT NOT NULL
   );
   `,
+  // Hostile network (as SQLite's migration 6): an upload belongs to the API key that asked for its URL (NULL: made
+  // before this migration), and a rerun finds an identical live task by its source.
+  `
+  ALTER TABLE uploads ADD COLUMN owner TEXT;
+  CREATE INDEX tasks_by_source ON tasks (source, owner);
+  `,
 ];

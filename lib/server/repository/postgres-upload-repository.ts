@@ -12,6 +12,7 @@ interface UploadRow {
   state: UploadState;
   expires_at: number;
   size: number | null;
+  owner: string | null;
 }
 
 const toUpload = (row: UploadRow): UploadRecord => ({
@@ -22,9 +23,10 @@ const toUpload = (row: UploadRow): UploadRecord => ({
   state: row.state,
   expiresAt: row.expires_at,
   size: row.size,
+  owner: row.owner,
 });
 
-const COLUMNS = "id, file_path, kind, extension, state, expires_at, size";
+const COLUMNS = "id, file_path, kind, extension, state, expires_at, size, owner";
 
 export function postgresUploadRepository(pool: PgPool, now: () => number = Date.now): UploadRepository {
   const one = async (where: string, value: string) => {
@@ -36,9 +38,9 @@ export function postgresUploadRepository(pool: PgPool, now: () => number = Date.
   return {
     async create(upload) {
       await pool.query(
-        `INSERT INTO uploads (id, file_path, kind, extension, state, expires_at, created_at)
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6)`,
-        [upload.id, upload.filePath, upload.kind, upload.extension, upload.expiresAt, now()],
+        `INSERT INTO uploads (id, file_path, kind, extension, state, expires_at, created_at, owner)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7)`,
+        [upload.id, upload.filePath, upload.kind, upload.extension, upload.expiresAt, now(), upload.owner],
       );
     },
     get: (id) => one("id", id),

@@ -276,8 +276,15 @@ export function describeRepositoryContract(name: string, open: () => Promise<Rep
         kind: "image",
         extension: "jpg",
         expiresAt: Date.now() + 60_000,
+        owner: "key-owner",
       });
-      expect(await repos.uploads.get(id)).toMatchObject({ id, filePath, state: "pending", size: null });
+      expect(await repos.uploads.get(id)).toMatchObject({
+        id,
+        filePath,
+        state: "pending",
+        size: null,
+        owner: "key-owner",
+      });
       expect((await repos.uploads.byFilePath(filePath))?.id).toBe(id);
       const racers = await Promise.all([
         repos.uploads.claim(id),
