@@ -13,6 +13,27 @@ function streamed(chunks: Uint8Array[], stall = false): Request {
   return new Request("http://localhost/upload", { method: "POST", body, duplex: "half" } as RequestInit);
 }
 
+/** A request whose body has sent one byte and stays open until `end()`. */
+function held() {
+  let close = () => {};
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new Uint8Array(1));
+      close = () => controller.close();
+    },
+  });
+  const request = new Request("http://localhost/upload", {
+    method: "POST",
+    body,
+    duplex: "half",
+  } as RequestInit);
+  return { request, end: () => close() };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 const rules = (overrides: Partial<BodyRules> = {}): BodyRules => ({
   gate: new BodyGate(2, 10),
   address: "203.0.113.1",
@@ -53,17 +74,19 @@ describe("bodyChunks", () => {
 
   it("admits a limited number of bodies per address and in all, and frees the place when one ends", async () => {
     const gate = new BodyGate(2, 3);
-    const stalled = [0, 1].map(() =>
-      drain(streamed([new Uint8Array(1)], true), rules({ gate, idleMs: 100, address: "a" })),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    const open = [0, 1, 2].map(() => held());
+    const receiving = [
+      drain(open[0]?.request as Request, rules({ gate, address: "a" })),
+      drain(open[1]?.request as Request, rules({ gate, address: "a" })),
+    ];
+    await until(() => gate.receiving === 2);
     expect(await drain(streamed([]), rules({ gate, address: "a" }))).toMatchObject({ status: 429 });
     expect(await drain(streamed([new Uint8Array(5)]), rules({ gate, address: "b" }))).toBe(5);
-    const third = drain(streamed([new Uint8Array(1)], true), rules({ gate, idleMs: 100, address: "c" }));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(gate.receiving).toBe(3);
+    receiving.push(drain(open[2]?.request as Request, rules({ gate, address: "c" })));
+    await until(() => gate.receiving === 3);
     expect(await drain(streamed([]), rules({ gate, address: "d" }))).toMatchObject({ status: 503 });
-    await Promise.all([...stalled, third]);
+    for (const body of open) body.end();
+    expect(await Promise.all(receiving)).toEqual([1, 1, 1]);
     expect(gate.receiving).toBe(0);
     expect(await drain(streamed([new Uint8Array(5)]), rules({ gate, address: "a" }))).toBe(5);
   });

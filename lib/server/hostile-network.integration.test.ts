@@ -379,8 +379,11 @@ describe("huge and slow bodies", () => {
       ),
     );
     const statuses = watched.result.map((answer) => answer.status);
-    expect(statuses.filter((s) => s === 408)).toHaveLength(4);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(26);
+    // 4 at a time from one address; on a loaded machine a place may free up (a 408) before the last ones arrive.
+    const timedOut = statuses.filter((s) => s === 408).length;
+    expect(timedOut).toBeGreaterThanOrEqual(4);
+    expect(statuses.filter((s) => s === 429).length).toBe(30 - timedOut);
+    expect(timedOut).toBeLessThan(10);
     for (const answer of watched.result) {
       expect(JSON.parse(answer.body).message.length).toBeGreaterThan(10);
       expect(answer.closed).toBe(true);
