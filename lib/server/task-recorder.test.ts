@@ -149,6 +149,7 @@ describe("start-up recovery", () => {
       kind: "image",
       extension: "jpg",
       expiresAt: 0,
+      owner: null,
     });
     expect(uploads.claim("up1")).toBe(true);
     expect(uploads.resetInterrupted()).toBe(1);
