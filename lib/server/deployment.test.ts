@@ -13,6 +13,7 @@ describe("parseDeployment", () => {
       queue: { kind: "in-process" },
       blobs: { kind: "local" },
       workerPort: 9464,
+      redisPrefix: "facefinder",
     });
   });
 
@@ -25,6 +26,7 @@ describe("parseDeployment", () => {
       S3_SECRET_ACCESS_KEY: "secret",
       SERVER_ROLE: "worker",
       WORKER_PORT: "9500",
+      REDIS_PREFIX: "faces_eu",
     });
     expect(deployment).toEqual({
       role: "worker",
@@ -39,6 +41,7 @@ describe("parseDeployment", () => {
         forcePathStyle: true,
       },
       workerPort: 9500,
+      redisPrefix: "faces_eu",
     });
   });
 

@@ -32,6 +32,8 @@ export interface Deployment {
   blobs: BlobSetting;
   /** The worker role's `/healthz` and `/metrics`. */
   workerPort: number;
+  /** Prefix of every Redis key (BullMQ's and the counters'): deployments (or test runs) sharing one Redis differ. */
+  redisPrefix: string;
 }
 
 const optionalText = z
@@ -72,6 +74,12 @@ const DeploymentSchema = z.object({
   S3_SECRET_ACCESS_KEY: optionalText,
   S3_FORCE_PATH_STYLE: flag,
   WORKER_PORT: z.coerce.number().int().min(1).max(65535).default(9464),
+  REDIS_PREFIX: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 _ -")
+      .default("facefinder"),
+  ),
 });
 
 const S3_NAMES = [
@@ -145,6 +153,7 @@ export function parseDeployment(env: Record<string, string | undefined>): Deploy
         }
       : { kind: "local" },
     workerPort: e.WORKER_PORT,
+    redisPrefix: e.REDIS_PREFIX,
   };
 }
 

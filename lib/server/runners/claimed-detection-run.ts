@@ -1,0 +1,44 @@
+import { ImageDecodeError } from "../../engine/image/decode-image";
+import { VideoError } from "../../engine/video/ffmpeg";
+import type { ClaimedRun } from "../jobs/claimed-run";
+import { UpstreamError } from "../magic-hour/upstream-error";
+import { RemoteFileError } from "../remote-file";
+import { LeaseLostError, type TaskRepository } from "../repository/task-repository";
+
+/** Errors whose message is written for users (the same ones the embedded runner reports as they are). */
+const USER_FACING = [ImageDecodeError, RemoteFileError, UpstreamError, VideoError];
+
+function isUserFacing(error: unknown): error is Error {
+  return USER_FACING.some((type) => error instanceof type);
+}
+
+/**
+ * A claimed task on the provider it was created for. What the input or the provider got wrong (a file that can't
+ * be decoded, a URL that can't be fetched, Magic Hour's refusal) ends the task in `error` with that reason: trying
+ * again would fail the same way. Anything else (the database, the bucket, a worker thread) is thrown, so the queue
+ * tries again with backoff, and ends the task in `error` only when every try has failed.
+ */
+export function claimedDetectionRun(
+  tasks: TaskRepository,
+  runners: { local: ClaimedRun; "magic-hour": ClaimedRun | null },
+): ClaimedRun {
+  return async (claim, task, signal) => {
+    const run = runners[task.provider];
+    if (!run) {
+      await tasks.fail(claim, "This task was created for Magic Hour, which is not configured on this server");
+      return undefined;
+    }
+    try {
+      return await run(claim, task, signal);
+    } catch (error) {
+      if (error instanceof LeaseLostError || !isUserFacing(error)) {
+        if (!(error instanceof LeaseLostError)) console.error(`[detect] task ${task.id} failed:`, error);
+        throw error;
+      }
+      if (error instanceof UpstreamError)
+        console.error(`[detect] task ${task.id}: ${error.problem}: ${error.detail}`);
+      await tasks.fail(claim, error.message);
+      return undefined;
+    }
+  };
+}

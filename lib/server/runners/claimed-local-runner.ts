@@ -1,0 +1,150 @@
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { buffer } from "node:stream/consumers";
+import type { FaceEmbedder } from "../../engine/face-embedding";
+import { aboveConfidence, type FaceEngine } from "../../engine/face-engine";
+import type { FaceWithCrop } from "../../engine/types";
+import { DEFAULT_VIDEO_OPTIONS, detectVideo, type VideoPerson } from "../../engine/video/detect-video";
+import { posterJpeg } from "../../engine/video/ffmpeg";
+import type { BlobStore } from "../blobs/blob-store";
+import type { ClaimedRun } from "../jobs/claimed-run";
+import { ALL_EXTENSIONS } from "../media";
+import { downloadRemoteFile } from "../remote-file";
+import type { Claim, TaskRepository } from "../repository/task-repository";
+import type { TaskRecord } from "../task-store";
+
+export interface ClaimedLocalRunnerDeps {
+  tasks: TaskRepository;
+  blobs: BlobStore;
+  engine: FaceEngine;
+  embedder: FaceEmbedder;
+  maxDownloadBytes: number;
+  downloadTimeoutMs: number;
+  maxVideoSeconds: number;
+}
+
+/**
+ * The local engine's run on the seams (a worker process of a scale-out deployment): the input comes from the blob
+ * store, crops go back to it, and every write to the task carries the claim, so a run whose lease was taken over
+ * (its worker was presumed dead) can't write a face twice or complete a task another attempt now owns. The crop keys
+ * are the face's own, so a second attempt overwrites the first attempt's crops rather than adding to them.
+ */
+export function claimedLocalRunner(deps: ClaimedLocalRunnerDeps): ClaimedRun {
+  const { tasks, blobs, engine } = deps;
+  return async (claim, task, signal) => {
+    const inputKey = task.inputKey ?? (await download(claim, task.source, deps));
+    if (task.kind === "video") {
+      await runVideo(claim, task, inputKey, deps, signal);
+      return undefined;
+    }
+    const input = await blobs.get(inputKey);
+    if (!input) throw new Error(`Task ${task.id}: its input ${inputKey} is missing from storage`);
+    const result = await engine.detectImage(await buffer(input.stream), { preview: true });
+    signal.throwIfAborted();
+    // Numbered as the embedded runner numbers them: the faces asked for first, left to right, then the weaker ones.
+    const chosen = aboveConfidence(result.faces, task.confidence);
+    const weaker = result.faces.filter((face) => face.score < task.confidence);
+    const ordered: FaceWithCrop[] = [...chosen, ...weaker];
+    for (const [index, face] of ordered.entries()) {
+      const key = `api-assets/${task.id}/0-${index}.png`;
+      await blobs.put(key, face.crop, { contentType: "image/png" });
+      await tasks.addFace(claim, {
+        frame: 0,
+        index,
+        path: key,
+        score: face.score,
+        box: face.box,
+        landmarks: face.landmarks,
+      });
+    }
+    if (result.preview) {
+      await blobs.put(`api-assets/${task.id}/preview.jpg`, result.preview, { contentType: "image/jpeg" });
+    }
+    await tasks.complete(claim, { width: result.width, height: result.height });
+    return undefined;
+  };
+}
+
+async function download(claim: Claim, url: string, deps: ClaimedLocalRunnerDeps): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "facefinder-download-"));
+  try {
+    const file = path.join(dir, "download.bin");
+    const { extension } = await downloadRemoteFile(url, file, {
+      allowedExtensions: ALL_EXTENSIONS,
+      maxBytes: deps.maxDownloadBytes,
+      timeoutMs: deps.downloadTimeoutMs,
+    });
+    const key = `api-assets/${claim.taskId}/input.${extension}`;
+    await deps.blobs.put(key, createReadStream(file));
+    await deps.tasks.setInput(claim, key);
+    return key;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function runVideo(
+  claim: Claim,
+  task: TaskRecord,
+  inputKey: string,
+  deps: ClaimedLocalRunnerDeps,
+  signal: AbortSignal,
+): Promise<void> {
+  const { tasks, blobs } = deps;
+  // ffmpeg reads a path: a local copy of the object (the file itself on local disk).
+  const copy = await blobs.localCopy(inputKey);
+  try {
+    let lastProgress = 0;
+    // Progress comes from a synchronous callback: its writes are chained so they land in order, and the first one
+    // refused (a lost lease) is rethrown once detection returns; a person's write is awaited by the detector itself.
+    let progress: Promise<void> = Promise.resolve();
+    let refused: unknown;
+    const result = await detectVideo(
+      copy.path,
+      { engine: deps.engine, embedder: deps.embedder },
+      {
+        ...DEFAULT_VIDEO_OPTIONS,
+        maxDurationSeconds: deps.maxVideoSeconds,
+        confidence: task.confidence,
+        onProgress: (fraction) => {
+          if (fraction - lastProgress < 0.01 || refused) return;
+          lastProgress = fraction;
+          progress = progress
+            .then(() => tasks.setProgress(claim, fraction))
+            .catch((error) => {
+              refused ??= error;
+            });
+        },
+        onPerson: (person) => {
+          signal.throwIfAborted();
+          return recordPerson(claim, person, deps);
+        },
+      },
+    );
+    await progress;
+    if (refused) throw refused;
+    for (const person of result.persons) await recordPerson(claim, person, deps);
+    const poster = await posterJpeg(copy.path, result.persons[0]?.time ?? 0);
+    await blobs.put(`api-assets/${task.id}/preview.jpg`, poster, { contentType: "image/jpeg" });
+    await tasks.complete(claim, { width: result.width, height: result.height, duration: result.duration });
+  } finally {
+    await copy.release();
+  }
+}
+
+async function recordPerson(claim: Claim, person: VideoPerson, deps: ClaimedLocalRunnerDeps): Promise<void> {
+  const key = `api-assets/${claim.taskId}/${person.frame}-${person.index}.png`;
+  await deps.blobs.put(key, person.crop, { contentType: "image/png" });
+  await deps.tasks.replaceFace(claim, {
+    frame: person.frame,
+    index: person.index,
+    path: key,
+    score: person.score,
+    box: person.box,
+    landmarks: person.landmarks,
+    time: person.time,
+    appearances: person.appearances,
+  });
+}

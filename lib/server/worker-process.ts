@@ -1,0 +1,111 @@
+import { FaceEmbedder } from "../engine/face-embedding";
+import { createFaceEngine } from "../engine/face-engine";
+import { InferencePool } from "../engine/inference/inference-pool";
+import { startClusterRetention } from "./cluster-retention";
+import { parseConfig } from "./config";
+import { parseDeployment } from "./deployment";
+import { checkHealth } from "./health";
+import { claimedRunHandler } from "./jobs/claimed-run";
+import { startRequeueSweeper } from "./jobs/requeue-sweeper";
+import { createMetrics } from "./metrics";
+import { claimedDetectionRun } from "./runners/claimed-detection-run";
+import { claimedLocalRunner } from "./runners/claimed-local-runner";
+import { openSeams } from "./seams";
+import { startWorkerHttp } from "./worker-http";
+
+/**
+ * How long a claim lasts unless renewed, and BullMQ's hold on a job: a worker killed mid-job loses its task about
+ * this long after (plus the stalled-job check's interval), well within the minute the issue allows.
+ */
+export const LEASE_MS = 20_000;
+/** Tries per task: a run that throws (not the input's fault) or a worker that dies holding it. */
+export const MAX_ATTEMPTS = 3;
+const BACKOFF_MS = 2_000;
+/** The sweeper puts tasks the database holds as queued (Redis lost them) back in the queue this often. */
+const SWEEP_MS = 15_000;
+
+export interface WorkerProcess {
+  /** The port of `/healthz` and `/metrics`. */
+  port: number;
+  /** SIGTERM: take no new jobs, finish the ones held, then let go of every connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker role (`npm run worker`): takes detection jobs from the shared queue, `DETECTION_CONCURRENCY` at a
+ * time, and serves no pages, only `/healthz` and `/metrics` on `WORKER_PORT`. Every job is a claim on its task
+ * (see jobs/claimed-run.ts), so a job delivered twice, or taken over from a worker that died, finishes once.
+ */
+export async function startWorkerProcess(env: Record<string, string | undefined>): Promise<WorkerProcess> {
+  const config = parseConfig(env);
+  const deployment = parseDeployment({ SERVER_ROLE: "worker", ...env });
+  if (deployment.role === "web") throw new Error("SERVER_ROLE=web runs no detections: start the web server");
+  const seams = await openSeams(deployment, {
+    dataDir: config.dataDir,
+    redisPrefix: deployment.redisPrefix,
+    queue: {
+      concurrency: config.detectionConcurrency,
+      attempts: MAX_ATTEMPTS,
+      backoffMs: BACKOFF_MS,
+      exhausted: async (taskId, error) => {
+        await seams.tasks.abandon(taskId, `Face detection failed ${MAX_ATTEMPTS} times (${error.message})`);
+      },
+    },
+  });
+  const engine = createFaceEngine({ maxPixels: config.maxImagePixels });
+  const embeddingPool = new InferencePool({ workers: 1, threadsPerWorker: 1 });
+  const metrics = createMetrics("worker", seams.queue);
+  const run = claimedDetectionRun(seams.tasks, {
+    local: claimedLocalRunner({
+      tasks: seams.tasks,
+      blobs: seams.blobs,
+      engine,
+      embedder: new FaceEmbedder(embeddingPool),
+      maxVideoSeconds: config.maxVideoSeconds,
+      maxDownloadBytes: config.maxUploadBytes,
+      downloadTimeoutMs: config.urlDownloadTimeoutMs,
+    }),
+    // Magic Hour on the seams (one poll per job, parked between polls) is not wired yet: such tasks end in error.
+    "magic-hour": null,
+  });
+  seams.queue.start(
+    metrics.instrumentJob(
+      claimedRunHandler(
+        { tasks: seams.tasks, worker: seams.worker, leaseMs: LEASE_MS, maxAttempts: MAX_ATTEMPTS },
+        async (claim, task, signal) => {
+          if (claim.attempt === 1) metrics.observeQueueWait(Math.max(0, Date.now() - task.createdAt) / 1000);
+          return run(claim, task, signal);
+        },
+      ),
+    ),
+  );
+  const stopSweeper = startRequeueSweeper(seams, SWEEP_MS);
+  const stopRetention = startClusterRetention(
+    { ...seams, retentionMs: config.retentionMs },
+    config.retentionSweepMs,
+  );
+  const http = await startWorkerHttp({
+    port: deployment.workerPort,
+    health: () => checkHealth(seams.checks),
+    metrics,
+  });
+  console.log(
+    `[worker] ${seams.worker}: ${config.detectionConcurrency} at a time; /healthz and /metrics on port ${http.port}`,
+  );
+  let stopping: Promise<void> | null = null;
+  return {
+    port: http.port,
+    stop() {
+      stopping ??= (async () => {
+        stopSweeper();
+        stopRetention();
+        await seams.queue.stop();
+        await http.close();
+        await seams.close();
+        await engine.close();
+        await embeddingPool.close();
+      })();
+      return stopping;
+    },
+  };
+}

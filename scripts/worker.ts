@@ -1,0 +1,24 @@
+/**
+ * npm run worker — a detection worker of a scale-out deployment (docs/SCALING.md): jobs from Redis, tasks in
+ * PostgreSQL, files in the S3 bucket; `/healthz` and `/metrics` on WORKER_PORT. Run under `node --import tsx` (not
+ * the tsx CLI, which would put a parent process between a signal and the worker).
+ */
+import { startWorkerProcess } from "../lib/server/worker-process";
+
+const worker = await startWorkerProcess(process.env).catch((error: Error) => {
+  console.error(`[worker] ${error.message}`);
+  process.exit(1);
+});
+
+const shutdown = (signal: string) => {
+  console.log(`[worker] ${signal}: taking no new jobs, finishing the ones held`);
+  worker.stop().then(
+    () => process.exit(0),
+    (error) => {
+      console.error("[worker] shutdown failed:", error);
+      process.exit(1);
+    },
+  );
+};
+process.once("SIGTERM", () => shutdown("SIGTERM"));
+process.once("SIGINT", () => shutdown("SIGINT"));
