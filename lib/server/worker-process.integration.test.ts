@@ -3,6 +3,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFaceEngine, type FaceEngine } from "../engine/face-engine";
 import { packageFile } from "../engine/models/package-file";
+import { startFakeMagicHour } from "../testing/fake-magic-hour";
 import { scratchDatabase } from "../testing/postgres-scratch";
 import { servicesReady, uniqueName } from "../testing/scale-out-services";
 import {
@@ -148,5 +149,47 @@ describe.runIf(ready)("Worker processes (npm run worker) on PostgreSQL, Redis an
 
     const health = await fetch(`http://127.0.0.1:${worker.port}/healthz`).catch(() => null);
     expect(health, "the worker's HTTP server closed with it").toBeNull();
+  }, 300_000);
+
+  it("polls Magic Hour one job at a time without holding the worker's only slot while it waits", async () => {
+    const token = "mhk_live_fake_token_for_worker_tests";
+    const fake = await startFakeMagicHour({ token });
+    try {
+      const worker = await startWorker(settings, {
+        MAGIC_HOUR_API_TOKEN: token,
+        MAGIC_HOUR_BASE_URL: fake.origin,
+        DETECTION_CONCURRENCY: "1",
+      });
+      workers.push(worker);
+      const bytes = await readFile(photo("sample3.jpg"));
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push(await submitPhoto(producer, bytes, { provider: "magic-hour" }));
+      // With one slot, a worker that waited for Magic Hour inside a job would finish the first task before it
+      // even created the second upstream.
+      const progress = async () =>
+        (
+          await pool.query<{ created: string; complete: string }>(
+            `SELECT count(*) FILTER (WHERE remote_id IS NOT NULL) AS created,
+                    count(*) FILTER (WHERE status = 'complete') AS complete FROM tasks WHERE id = ANY($1)`,
+            [ids],
+          )
+        ).rows[0];
+      await until(async () => Number((await progress())?.created) === ids.length, 20);
+      expect(Number((await progress())?.complete)).toBe(0);
+
+      await until(async () => Number((await progress())?.complete) === ids.length);
+      for (const id of ids) {
+        const faces = await producer.tasks.faces(id);
+        expect(faces.map((face) => face.index)).toEqual([0, 1, 2]);
+        for (const face of faces) expect(await producer.blobs.head(face.path)).not.toBeNull();
+      }
+      expect(fake.requests.filter((r) => r.line.startsWith("POST /v1/face-detection")).length).toBe(3);
+      const metrics = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
+      expect(metrics).toMatch(/facefinder_job_duration_seconds_count\{[^}]*outcome="later"[^}]*\} [1-9]/);
+      worker.process.kill("SIGTERM");
+      expect(await worker.exited).toBe(0);
+    } finally {
+      await fake.close();
+    }
   }, 300_000);
 });

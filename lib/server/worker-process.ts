@@ -7,9 +7,11 @@ import { parseDeployment } from "./deployment";
 import { checkHealth } from "./health";
 import { claimedRunHandler } from "./jobs/claimed-run";
 import { startRequeueSweeper } from "./jobs/requeue-sweeper";
+import { magicHourClient } from "./magic-hour/magic-hour-client";
 import { createMetrics } from "./metrics";
 import { claimedDetectionRun } from "./runners/claimed-detection-run";
 import { claimedLocalRunner } from "./runners/claimed-local-runner";
+import { claimedMagicHourRunner } from "./runners/claimed-magic-hour-runner";
 import { openSeams } from "./seams";
 import { startWorkerHttp } from "./worker-http";
 
@@ -65,8 +67,14 @@ export async function startWorkerProcess(env: Record<string, string | undefined>
       maxDownloadBytes: config.maxUploadBytes,
       downloadTimeoutMs: config.urlDownloadTimeoutMs,
     }),
-    // Magic Hour on the seams (one poll per job, parked between polls) is not wired yet: such tasks end in error.
-    "magic-hour": null,
+    "magic-hour": config.magicHour
+      ? claimedMagicHourRunner({
+          tasks: seams.tasks,
+          blobs: seams.blobs,
+          magicHour: magicHourClient(config.magicHour),
+          maxImagePixels: config.maxImagePixels,
+        })
+      : null,
   });
   seams.queue.start(
     metrics.instrumentJob(

@@ -94,7 +94,7 @@ export async function openProducer(settings: ClusterSettings): Promise<Seams> {
 export async function submitPhoto(
   seams: Seams,
   bytes: Buffer,
-  options: { enqueue?: boolean } = {},
+  options: { enqueue?: boolean; provider?: "local" | "magic-hour" } = {},
 ): Promise<string> {
   const upload = randomUUID().replaceAll("-", "");
   const inputKey = `api-assets/${upload}/input.jpg`;
@@ -106,7 +106,7 @@ export async function submitPhoto(
     inputKey,
     kind: "image",
     confidence: 0.5,
-    provider: "local",
+    provider: options.provider ?? "local",
   });
   if (options.enqueue !== false) await seams.queue.enqueue(task.id);
   return task.id;
