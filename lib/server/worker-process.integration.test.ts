@@ -124,7 +124,7 @@ describe.runIf(ready)("Worker processes (npm run worker) on PostgreSQL, Redis an
     expect(metrics).toContain('role="worker"');
   }, 600_000);
 
-  it("finishes the job it holds on SIGTERM, then exits; input it can't decode ends in error with the reason", async () => {
+  it("ends undecodable input in error at once, retries other failures then ends in error, and finishes the job it holds on SIGTERM", async () => {
     const worker = await startWorker(settings);
     workers.push(worker);
     const large = await sharp(await readFile(photo("sample2.jpg")))
@@ -139,6 +139,15 @@ describe.runIf(ready)("Worker processes (npm run worker) on PostgreSQL, Redis an
     const broken = await submitPhoto(producer, Buffer.from("these bytes are no image at all"));
     await until(async () => (await status(broken)) === "error");
     expect((await producer.tasks.get(broken))?.error).toMatch(/image/i);
+
+    // A run that throws for a reason that isn't the input's (here: the input object vanished from the bucket) is
+    // tried again with backoff, and ends in error with a plain reason once every try has failed.
+    const vanished = await submitPhoto(producer, large, { enqueue: false });
+    const inputKey = (await producer.tasks.get(vanished))?.inputKey ?? "";
+    await producer.blobs.delete(inputKey);
+    await producer.queue.enqueue(vanished);
+    await until(async () => (await status(vanished)) === "error");
+    expect((await producer.tasks.get(vanished))?.error).toBe("Face detection failed 3 times on this server");
 
     const held = await submitPhoto(producer, large);
     await until(async () => (await holder(held)) === worker.name);

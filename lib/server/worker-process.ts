@@ -50,7 +50,9 @@ export async function startWorkerProcess(env: Record<string, string | undefined>
       attempts: MAX_ATTEMPTS,
       backoffMs: BACKOFF_MS,
       exhausted: async (taskId, error) => {
-        await seams.tasks.abandon(taskId, `Face detection failed ${MAX_ATTEMPTS} times (${error.message})`);
+        // The cause (a database, a bucket, a host) is for the operator's log, not for the user's error message.
+        console.error(`[worker] task ${taskId} failed on every try; the last error:`, error);
+        await seams.tasks.abandon(taskId, `Face detection failed ${MAX_ATTEMPTS} times on this server`);
       },
     },
   });
