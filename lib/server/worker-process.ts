@@ -83,7 +83,10 @@ export async function startWorkerProcess(env: Record<string, string | undefined>
       claimedRunHandler(
         { tasks: seams.tasks, worker: seams.worker, leaseMs: LEASE_MS, maxAttempts: MAX_ATTEMPTS },
         async (claim, task, signal) => {
-          if (claim.attempt === 1) metrics.observeQueueWait(Math.max(0, Date.now() - task.createdAt) / 1000);
+          // A first claim, not a Magic Hour task woken for its next poll (same attempt, upstream id already set).
+          if (claim.attempt === 1 && task.remoteId === null) {
+            metrics.observeQueueWait(Math.max(0, Date.now() - task.createdAt) / 1000);
+          }
           return run(claim, task, signal);
         },
       ),
