@@ -73,7 +73,10 @@ export async function startServer(
 ): Promise<RunningServer> {
   const port = await freePort();
   const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), "facefinder-test-"));
-  const child: ChildProcess = spawn(NEXT, ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  // Node's clients keep connections alive; with the server's default 5 s idle timeout, a request sent on a pooled
+  // connection just as the server closes it fails with "socket hang up" (seen after a test paused to make a video).
+  const args = ["start", "-p", String(port), "-H", "127.0.0.1", "--keepAliveTimeout", "65000"];
+  const child: ChildProcess = spawn(NEXT, args, {
     cwd: ROOT,
     // Tests send far more requests a minute from one address than a person would: no rate limits unless asked.
     env: {
