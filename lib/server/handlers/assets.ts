@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { notFound } from "../api-error";
-import type { ServerContext } from "../context";
+import type { BlobStore } from "../blobs/blob-store";
 import { isValidKey } from "../file-storage";
 import { contentTypeOf } from "../media";
 
@@ -9,10 +9,11 @@ const CROP = /^\d+-\d+\.png$/;
 /**
  * GET /api-assets/{id}/{file}: crops and uploaded originals. No bearer token (Magic Hour's SDK downloads crops
  * without one): the 128-bit random id in the path is the capability. Crops never change once written, so they are
- * cached for a year.
+ * cached for a year. Read through the blob store, so that any web instance serves them the same way whether they
+ * are on this host's disk or in the shared bucket.
  */
 export async function serveAsset(
-  ctx: ServerContext,
+  blobs: BlobStore,
   id: string,
   file: string,
   method: "GET" | "HEAD",
@@ -20,7 +21,7 @@ export async function serveAsset(
 ): Promise<Response> {
   const key = `api-assets/${id}/${file}`;
   if (!isValidKey(key) || file.endsWith(".part")) throw notFound();
-  const found = await ctx.storage.open(key);
+  const found = await blobs.head(key);
   if (!found) throw notFound();
   const extension = file.slice(file.lastIndexOf(".") + 1);
   const headers = {
@@ -33,13 +34,12 @@ export async function serveAsset(
   // Byte ranges, so that a browser can seek in a video without downloading all of it.
   const wanted = /^bytes=(\d*)-(\d*)$/.exec(range ?? "");
   if (wanted && method === "GET" && (wanted[1] || wanted[2])) {
-    found.stream.destroy();
     const start = wanted[1] ? Number(wanted[1]) : Math.max(0, found.size - Number(wanted[2]));
     const end = wanted[1] && wanted[2] ? Math.min(Number(wanted[2]), found.size - 1) : found.size - 1;
     if (start > end || start >= found.size) {
       return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${found.size}` } });
     }
-    const part = await ctx.storage.open(key, { start, end });
+    const part = await blobs.get(key, { start, end });
     if (!part) throw notFound();
     return new Response(Readable.toWeb(part.stream) as ReadableStream, {
       status: 206,
@@ -51,10 +51,11 @@ export async function serveAsset(
     });
   }
   if (method === "HEAD") {
-    found.stream.destroy();
     return new Response(null, { headers: { ...headers, "Accept-Ranges": "bytes" } });
   }
-  return new Response(Readable.toWeb(found.stream) as ReadableStream, {
+  const whole = await blobs.get(key);
+  if (!whole) throw notFound();
+  return new Response(Readable.toWeb(whole.stream) as ReadableStream, {
     headers: { ...headers, "Accept-Ranges": "bytes" },
   });
 }
