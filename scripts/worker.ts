@@ -3,19 +3,21 @@
  * PostgreSQL, files in the S3 bucket; `/healthz` and `/metrics` on WORKER_PORT. Run under `node --import tsx` (not
  * the tsx CLI, which would put a parent process between a signal and the worker).
  */
+
+import { errorFields, log } from "../lib/server/log";
 import { startWorkerProcess } from "../lib/server/worker-process";
 
 const worker = await startWorkerProcess(process.env).catch((error: Error) => {
-  console.error(`[worker] ${error.message}`);
+  log("error", "worker did not start", errorFields(error));
   process.exit(1);
 });
 
 const shutdown = (signal: string) => {
-  console.log(`[worker] ${signal}: taking no new jobs, finishing the ones held`);
+  log("info", "worker stopping: taking no new jobs, finishing the ones held", { signal });
   worker.stop().then(
     () => process.exit(0),
     (error) => {
-      console.error("[worker] shutdown failed:", error);
+      log("error", "worker shutdown failed", errorFields(error));
       process.exit(1);
     },
   );

@@ -1,4 +1,5 @@
 import type { BlobStore } from "./blobs/blob-store";
+import { errorFields, log } from "./log";
 import type { ClusterLock, TaskRepository, UploadRepository } from "./repository/task-repository";
 
 /** A temporary object untouched this long belongs to a writer that died (a cut-off upload, a killed worker). */
@@ -29,7 +30,8 @@ export function sweepCluster(deps: ClusterRetentionDeps, now = Date.now()) {
 }
 
 export function startClusterRetention(deps: ClusterRetentionDeps, everyMs: number): () => void {
-  const run = () => sweepCluster(deps).catch((error) => console.error("[retention] sweep failed:", error));
+  const run = () =>
+    sweepCluster(deps).catch((error) => log("error", "retention sweep failed", errorFields(error)));
   void run();
   const timer = setInterval(run, everyMs);
   timer.unref();

@@ -7,6 +7,7 @@ import { parseDeployment } from "./deployment";
 import { checkHealth } from "./health";
 import { claimedRunHandler } from "./jobs/claimed-run";
 import { startRequeueSweeper } from "./jobs/requeue-sweeper";
+import { errorFields, log } from "./log";
 import { magicHourClient } from "./magic-hour/magic-hour-client";
 import { createMetrics } from "./metrics";
 import { claimedDetectionRun } from "./runners/claimed-detection-run";
@@ -51,7 +52,7 @@ export async function startWorkerProcess(env: Record<string, string | undefined>
       backoffMs: BACKOFF_MS,
       exhausted: async (taskId, error) => {
         // The cause (a database, a bucket, a host) is for the operator's log, not for the user's error message.
-        console.error(`[worker] task ${taskId} failed on every try; the last error:`, error);
+        log("error", "detection failed on every try", { task_id: taskId, ...errorFields(error) });
         await seams.tasks.abandon(taskId, `Face detection failed ${MAX_ATTEMPTS} times on this server`);
       },
     },
@@ -102,9 +103,11 @@ export async function startWorkerProcess(env: Record<string, string | undefined>
     health: () => checkHealth(seams.checks),
     metrics,
   });
-  console.log(
-    `[worker] ${seams.worker}: ${config.detectionConcurrency} at a time; /healthz and /metrics on port ${http.port}`,
-  );
+  log("info", "worker started", {
+    worker: seams.worker,
+    concurrency: config.detectionConcurrency,
+    port: http.port,
+  });
   let stopping: Promise<void> | null = null;
   return {
     port: http.port,

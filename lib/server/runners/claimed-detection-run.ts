@@ -1,6 +1,7 @@
 import { ImageDecodeError } from "../../engine/image/decode-image";
 import { VideoError } from "../../engine/video/ffmpeg";
 import type { ClaimedRun } from "../jobs/claimed-run";
+import { errorFields, log } from "../log";
 import { UpstreamError } from "../magic-hour/upstream-error";
 import { RemoteFileError } from "../remote-file";
 import { LeaseLostError, type TaskRepository } from "../repository/task-repository";
@@ -32,11 +33,22 @@ export function claimedDetectionRun(
       return await run(claim, task, signal);
     } catch (error) {
       if (error instanceof LeaseLostError || !isUserFacing(error)) {
-        if (!(error instanceof LeaseLostError)) console.error(`[detect] task ${task.id} failed:`, error);
+        if (!(error instanceof LeaseLostError)) {
+          log("error", "detection failed", {
+            task_id: task.id,
+            attempt: claim.attempt,
+            ...errorFields(error),
+          });
+        }
         throw error;
       }
-      if (error instanceof UpstreamError)
-        console.error(`[detect] task ${task.id}: ${error.problem}: ${error.detail}`);
+      if (error instanceof UpstreamError) {
+        log("error", "detection failed upstream", {
+          task_id: task.id,
+          problem: error.problem,
+          detail: error.detail,
+        });
+      }
       await tasks.fail(claim, error.message);
       return undefined;
     }
