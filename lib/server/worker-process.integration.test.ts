@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createFaceEngine, type FaceEngine } from "../engine/face-engine";
 import { packageFile } from "../engine/models/package-file";
 import { startFakeMagicHour } from "../testing/fake-magic-hour";
@@ -52,6 +52,14 @@ describe.runIf(ready)("Worker processes (npm run worker) on PostgreSQL, Redis an
     await engine?.close();
     await scratch?.drop();
     if (settings) await flushPrefix(settings.redisPrefix);
+  });
+
+  beforeEach((context) => {
+    // What the workers said is the first thing to read when a run here fails (or hangs until its timeout).
+    context.onTestFailed(() => {
+      for (const worker of workers)
+        console.log(`--- worker ${worker.name}:\n${worker.output().slice(-6000)}`);
+    });
   });
 
   const status = async (id: string) => (await producer.tasks.get(id))?.status;

@@ -69,6 +69,7 @@ export async function startWorkerProcess(env: Record<string, string | undefined>
       maxVideoSeconds: config.maxVideoSeconds,
       maxDownloadBytes: config.maxUploadBytes,
       downloadTimeoutMs: config.urlDownloadTimeoutMs,
+      maxDetectionMs: config.maxDetectionMs,
     }),
     "magic-hour": config.magicHour
       ? claimedMagicHourRunner({

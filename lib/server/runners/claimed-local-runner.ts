@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { buffer } from "node:stream/consumers";
 import type { FaceEmbedder } from "../../engine/face-embedding";
-import { aboveConfidence, type FaceEngine } from "../../engine/face-engine";
+import { aboveConfidence, type FaceEngine, type ImageDetection } from "../../engine/face-engine";
 import type { FaceWithCrop } from "../../engine/types";
 import { DEFAULT_VIDEO_OPTIONS, detectVideo, type VideoPerson } from "../../engine/video/detect-video";
 import { posterJpeg } from "../../engine/video/ffmpeg";
@@ -14,6 +14,7 @@ import { ALL_EXTENSIONS } from "../media";
 import { downloadRemoteFile } from "../remote-file";
 import type { Claim, TaskRepository } from "../repository/task-repository";
 import type { TaskRecord } from "../task-store";
+import { refusalReason } from "./local-runner";
 
 export interface ClaimedLocalRunnerDeps {
   tasks: TaskRepository;
@@ -23,6 +24,8 @@ export interface ClaimedLocalRunnerDeps {
   maxDownloadBytes: number;
   downloadTimeoutMs: number;
   maxVideoSeconds: number;
+  /** A photo's detection is stopped after this long and its task fails with the reason. */
+  maxDetectionMs: number;
 }
 
 /**
@@ -41,7 +44,18 @@ export function claimedLocalRunner(deps: ClaimedLocalRunnerDeps): ClaimedRun {
     }
     const input = await blobs.get(inputKey);
     if (!input) throw new Error(`Task ${task.id}: its input ${inputKey} is missing from storage`);
-    const result = await engine.detectImage(await buffer(input.stream), { preview: true });
+    const bytes = await buffer(input.stream);
+    const budget = AbortSignal.timeout(deps.maxDetectionMs);
+    let result: ImageDetection;
+    try {
+      // Stopped by the time budget, or as soon as the claim is lost (another attempt owns the task).
+      result = await engine.detectImage(bytes, { preview: true, signal: AbortSignal.any([budget, signal]) });
+    } catch (error) {
+      const reason = signal.aborted ? null : refusalReason(error, budget, deps.maxDetectionMs);
+      if (!reason) throw error;
+      await tasks.fail(claim, reason);
+      return undefined;
+    }
     signal.throwIfAborted();
     // Numbered as the embedded runner numbers them: the faces asked for first, left to right, then the weaker ones.
     const chosen = aboveConfidence(result.faces, task.confidence);

@@ -71,7 +71,7 @@ export function localRunner(deps: LocalRunnerDeps): (task: TaskRecord) => Promis
 }
 
 /** Why the engine stopped, in words for the person who sent the photo; null for anything unexpected. */
-function refusalReason(error: unknown, signal: AbortSignal, budgetMs: number): string | null {
+export function refusalReason(error: unknown, signal: AbortSignal, budgetMs: number): string | null {
   if (error instanceof DetectionRefusedError) return error.message;
   if (signal.aborted && error === signal.reason)
     return `Face detection took longer than the ${budgetMs / 1000} s this server allows for one photo`;
