@@ -70,6 +70,8 @@ export async function startWorkerProcess(env: Record<string, string | undefined>
       maxDownloadBytes: config.maxUploadBytes,
       downloadTimeoutMs: config.urlDownloadTimeoutMs,
       maxDetectionMs: config.maxDetectionMs,
+      maxVideoProcessingSeconds: config.maxVideoProcessingSeconds,
+      maxPixels: config.maxImagePixels,
     }),
     "magic-hour": config.magicHour
       ? claimedMagicHourRunner({

@@ -9,6 +9,7 @@ import type { FaceWithCrop } from "../../engine/types";
 import { DEFAULT_VIDEO_OPTIONS, detectVideo, type VideoPerson } from "../../engine/video/detect-video";
 import { posterJpeg } from "../../engine/video/ffmpeg";
 import type { BlobStore } from "../blobs/blob-store";
+import { extensionFromContent } from "../content-type-sniff";
 import type { ClaimedRun } from "../jobs/claimed-run";
 import { ALL_EXTENSIONS } from "../media";
 import { downloadRemoteFile } from "../remote-file";
@@ -26,6 +27,8 @@ export interface ClaimedLocalRunnerDeps {
   maxVideoSeconds: number;
   /** A photo's detection is stopped after this long and its task fails with the reason. */
   maxDetectionMs: number;
+  maxVideoProcessingSeconds: number;
+  maxPixels: number;
 }
 
 /**
@@ -37,7 +40,7 @@ export interface ClaimedLocalRunnerDeps {
 export function claimedLocalRunner(deps: ClaimedLocalRunnerDeps): ClaimedRun {
   const { tasks, blobs, engine } = deps;
   return async (claim, task, signal) => {
-    const inputKey = task.inputKey ?? (await download(claim, task.source, deps));
+    const inputKey = task.inputKey ?? (await download(claim, task, deps));
     if (task.kind === "video") {
       await runVideo(claim, task, inputKey, deps, signal);
       return undefined;
@@ -81,14 +84,16 @@ export function claimedLocalRunner(deps: ClaimedLocalRunnerDeps): ClaimedRun {
   };
 }
 
-async function download(claim: Claim, url: string, deps: ClaimedLocalRunnerDeps): Promise<string> {
+async function download(claim: Claim, task: TaskRecord, deps: ClaimedLocalRunnerDeps): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "facefinder-download-"));
   try {
     const file = path.join(dir, "download.bin");
-    const { extension } = await downloadRemoteFile(url, file, {
+    const { extension } = await downloadRemoteFile(task.source, file, {
       allowedExtensions: ALL_EXTENSIONS,
       maxBytes: deps.maxDownloadBytes,
       timeoutMs: deps.downloadTimeoutMs,
+      // Named .mp4 says nothing: the bytes must be the task's kind of media, and name the stored extension.
+      sniff: (head) => extensionFromContent(head, task.kind),
     });
     const key = `api-assets/${claim.taskId}/input.${extension}`;
     await deps.blobs.put(key, createReadStream(file));
@@ -121,6 +126,8 @@ async function runVideo(
       {
         ...DEFAULT_VIDEO_OPTIONS,
         maxDurationSeconds: deps.maxVideoSeconds,
+        maxProcessingSeconds: deps.maxVideoProcessingSeconds,
+        maxPixels: deps.maxPixels,
         confidence: task.confidence,
         onProgress: (fraction) => {
           if (fraction - lastProgress < 0.01 || refused) return;
