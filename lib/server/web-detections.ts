@@ -1,31 +1,18 @@
 import type { DetectionView } from "../api/detection-view";
 import { DEFAULT_CONFIDENCE } from "../engine/face-engine";
-import { type ImageFormat, sniffImageFormat, UNSUPPORTED_FORMAT_MESSAGE } from "../engine/image/decode-image";
+import { UNSUPPORTED_FORMAT_MESSAGE } from "../engine/image/decode-image";
 import { readHead } from "../read-head";
 import { ApiError, notFound } from "./api-error";
 import { clientAddress } from "./client-address";
+import { extensionFromContent } from "./content-type-sniff";
 import type { ServerContext } from "./context";
 import { ID_PATTERN, newId } from "./ids";
-import { sniffVideo } from "./media";
 import { takeLimits } from "./rate-limit";
 import { bodyRules, publicOrigin, queryConfidence } from "./request-body";
 import { saveRequestBody } from "./upload-stream";
 
 /** Tasks started from the web app belong to no API key: their 128-bit id is what gives access, as a share link. */
 export const WEB_OWNER = "web";
-
-const EXTENSION: Record<ImageFormat, string> = {
-  jpeg: "jpg",
-  png: "png",
-  webp: "webp",
-  tiff: "tiff",
-  avif: "avif",
-  heic: "heic",
-  heif: "heif",
-  jp2: "jp2",
-  j2k: "jp2",
-  bmp: "bmp",
-};
 
 const SIMPLE_CONTENT_TYPE =
   /^\s*(text\/plain|multipart\/form-data|application\/x-www-form-urlencoded)\s*(;|$)/i;
@@ -86,12 +73,9 @@ export async function acceptWebUpload(
     const size = await saveRequestBody(request, temp, bodyRules(ctx, request, "file"));
     if (size === 0) throw new ApiError(400, "The file is empty");
     const head = await readHead(temp);
-    const format = sniffImageFormat(head);
-    const container = format ? null : sniffVideo(head);
-    if (!format && !container) {
-      throw new ApiError(415, `${UNSUPPORTED_FORMAT_MESSAGE}; videos: mp4, m4v, mov, webm.`);
-    }
-    const extension = format ? EXTENSION[format] : (container as string);
+    const imageExtension = extensionFromContent(head, "image");
+    const extension = imageExtension ?? extensionFromContent(head, "video");
+    if (!extension) throw new ApiError(415, `${UNSUPPORTED_FORMAT_MESSAGE}; videos: mp4, m4v, mov, webm.`);
     const inputKey = `api-assets/${id}/input.${extension}`;
     await ctx.storage.commit(temp, inputKey);
     ctx.tasks.create({
@@ -99,7 +83,7 @@ export async function acceptWebUpload(
       owner: WEB_OWNER,
       source: inputKey,
       inputKey,
-      kind: format ? "image" : "video",
+      kind: imageExtension ? "image" : "video",
       confidence,
       provider: ctx.config.provider,
     });
