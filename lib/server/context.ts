@@ -3,6 +3,8 @@ import path from "node:path";
 import { FaceEmbedder } from "../engine/face-embedding";
 import { createFaceEngine, type FaceEngine } from "../engine/face-engine";
 import { InferencePool } from "../engine/inference/inference-pool";
+import type { BlobStore } from "./blobs/blob-store";
+import { localBlobStore } from "./blobs/local-blob-store";
 import { BodyGate } from "./body-stream";
 import { parseConfig, type ServerConfig } from "./config";
 import { type Db, openDatabase } from "./database";
@@ -29,6 +31,8 @@ export interface ServerContext {
   tasks: TaskStore;
   uploads: UploadStore;
   storage: FileStorage;
+  /** The same files behind the blob-store seam (what /api-assets reads; S3 takes its place in scale-out). */
+  blobs: BlobStore;
   signer: UploadSigner;
   engine: FaceEngine;
   queue: DetectionQueue;
@@ -118,6 +122,7 @@ export function createServerContext(config: ServerConfig): ServerContext {
     tasks,
     uploads,
     storage,
+    blobs: localBlobStore(storage),
     signer: uploadSigner(db),
     engine,
     queue,

@@ -1,5 +1,4 @@
 import { handle, methodNotAllowed } from "@/lib/server/api-error";
-import { localBlobStore } from "@/lib/server/blobs/local-blob-store";
 import { serverContext } from "@/lib/server/context";
 import { serveAsset } from "@/lib/server/handlers/assets";
 
@@ -7,12 +6,12 @@ type Params = { params: Promise<{ id: string; file: string }> };
 
 export const GET = handle(async (request: Request, { params }: Params) => {
   const { id, file } = await params;
-  return serveAsset(localBlobStore(serverContext().storage), id, file, "GET", request.headers.get("range"));
+  return serveAsset(serverContext().blobs, id, file, "GET", request.headers.get("range"));
 });
 
 export const HEAD = handle(async (_request: Request, { params }: Params) => {
   const { id, file } = await params;
-  return serveAsset(localBlobStore(serverContext().storage), id, file, "HEAD");
+  return serveAsset(serverContext().blobs, id, file, "HEAD");
 });
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["GET"]);
