@@ -1,7 +1,9 @@
 /**
  * npm run worker — a detection worker of a scale-out deployment (docs/SCALING.md): jobs from Redis, tasks in
  * PostgreSQL, files in the S3 bucket; `/healthz` and `/metrics` on WORKER_PORT. Run under `node --import tsx` (not
- * the tsx CLI, which would put a parent process between a signal and the worker).
+ * the tsx CLI, which would put a parent process between a signal and the worker), with `--conditions=react-server`:
+ * lib/server modules start with `import "server-only"`, which throws under Node's default conditions and resolves to
+ * an empty module under that one, as it does in Next's server bundle.
  */
 
 import { errorFields, log } from "../lib/server/log";

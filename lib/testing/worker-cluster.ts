@@ -40,13 +40,16 @@ function clusterEnv(settings: ClusterSettings): Record<string, string> {
   };
 }
 
+/** As `npm run worker` runs it: the condition lets `import "server-only"` load outside Next. */
+const WORKER_ARGS = ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"];
+
 /** Starts `scripts/worker.ts` the way `npm run worker` does, and waits until its /healthz answers 200. */
 export async function startWorker(
   settings: ClusterSettings,
   extra: Record<string, string> = {},
 ): Promise<WorkerChild> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
+  const child = spawn(process.execPath, WORKER_ARGS, {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -6,7 +6,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type DownloadOptions, downloadRemoteFile, isBlockedAddress, RemoteFileError } from "./remote-file";
+import { type DownloadOptions, downloadRemoteFile, isBlockedAddress, RemoteFileError } from "./index";
 
 // These tests use real HTTP, but only ever to a server on 127.0.0.1. As a safety net every socket connect in this
 // process is checked: a connection that would reach anything but loopback, or that would ask real DNS about a test
@@ -212,59 +212,6 @@ function redirectTo(location: string): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Tests
-
-describe("isBlockedAddress", () => {
-  it.each([
-    "127.0.0.1",
-    "127.255.255.254",
-    "::1",
-    "0.0.0.0",
-    "::",
-    "10.0.0.1",
-    "172.16.0.1",
-    "172.31.255.255",
-    "192.168.1.1",
-    "169.254.169.254",
-    "100.64.0.1",
-    "224.0.0.1",
-    "239.255.255.250",
-    "255.255.255.255",
-    "240.0.0.1",
-    "198.18.0.1",
-    "fc00::1",
-    "fd12:3456::1",
-    "fe80::1",
-    "fe80::1%eth0",
-    "ff02::1",
-    "::ffff:127.0.0.1",
-    "::ffff:7f00:1",
-    "::ffff:10.0.0.1",
-    "::ffff:169.254.169.254",
-    "::127.0.0.1",
-    "64:ff9b::a00:1",
-    "2002:7f00:1::1",
-    "2001:db8::1",
-    "not-an-ip",
-    "",
-  ])("blocks %s", (ip) => {
-    expect(isBlockedAddress(ip)).toBe(true);
-  });
-
-  it.each([
-    "8.8.8.8",
-    "1.1.1.1",
-    "93.184.216.34",
-    "172.32.0.1",
-    "100.128.0.1",
-    "2606:4700:4700::1111",
-    "2a00:1450:4001:80b::200e",
-    "::ffff:8.8.8.8",
-    "64:ff9b::808:808",
-    "2002:808:808::1",
-  ])("allows public %s", (ip) => {
-    expect(isBlockedAddress(ip)).toBe(false);
-  });
-});
 
 // A per-test timeout well under the project's 120 s: a broken timeout or limit must fail fast, not hang the run.
 describe("downloadRemoteFile", { timeout: 5000 }, () => {
@@ -520,17 +467,12 @@ describe("downloadRemoteFile", { timeout: 5000 }, () => {
     expect(named.extension).toBe("webp");
   });
 
+  // Which URLs are invalid is url-policy.test.ts's subject; here, that a refused one never gets near the network.
   it.each([
-    ["no extension", "http://127.0.0.1/download"],
-    ["a trailing slash", "http://127.0.0.1/image.png/"],
-    ["a disallowed extension", "http://127.0.0.1/image.svg"],
-    ["an executable", "http://127.0.0.1/setup.exe"],
-    ["ftp", "ftp://127.0.0.1/image.png"],
-    ["file", "file:///etc/passwd.png"],
-    ["javascript", "javascript:alert(1)//x.png"],
-    ["credentials", "http://user:pass@127.0.0.1/image.png"],
-    ["not a URL", "not a url.png"],
-  ])("refuses a URL with %s as invalid_url", async (_label, url) => {
+    "ftp://127.0.0.1/image.png",
+    "http://user:pass@127.0.0.1/image.png",
+    "http://127.0.0.1/setup.exe",
+  ])("refuses the invalid URL %s before connecting", async (url) => {
     const error = await failure(downloadRemoteFile(url, destination, local()));
 
     expect(error.code).toBe("invalid_url");
