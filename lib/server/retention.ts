@@ -27,16 +27,21 @@ export async function sweep(
 
 /**
  * Sweep now and then periodically. At start-up every temporary file and empty folder older than this process
- * belongs to a writer that died with the last one (a server killed during an upload).
+ * belongs to a writer that died with the last one (a server killed during an upload). `clock` is the time the
+ * sweeps judge age by (tests move it instead of waiting); `everyMs` is real time between sweeps.
  */
-export function startRetention(deps: Parameters<typeof sweep>[0], everyMs: number): () => void {
-  const startedAt = Date.now();
+export function startRetention(
+  deps: Parameters<typeof sweep>[0],
+  everyMs: number,
+  clock: () => number = Date.now,
+): () => void {
+  const startedAt = clock();
   const run = (staleBefore: number) =>
-    sweep(deps, Date.now(), staleBefore).catch((error) =>
+    sweep(deps, clock(), staleBefore).catch((error) =>
       log("error", "retention sweep failed", errorFields(error)),
     );
   void run(startedAt);
-  const timer = setInterval(() => void run(Date.now() - STALE_TEMP_MS), everyMs);
+  const timer = setInterval(() => void run(clock() - STALE_TEMP_MS), everyMs);
   timer.unref();
   return () => clearInterval(timer);
 }
