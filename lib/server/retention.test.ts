@@ -143,9 +143,12 @@ describe("sweep", () => {
 describe("startRetention", () => {
   it("sweeps at once by the clock, treating every temporary file older than the start as abandoned", async () => {
     const files = await taskWithFiles("oldTask");
+    now = T0 + 2 * DAY;
+    const recentFiles = await taskWithFiles("recentTask");
     now = T0 + RETENTION + DAY;
     // A minute old: fresh for a periodic sweep, but a writer from before this start is gone.
     const leftover = await tempFile("killedUpload", now - 60_000);
+    const current = await tempFile("liveUpload", now);
 
     const stop = startRetention(deps(), HOUR, clock);
     try {
@@ -153,6 +156,10 @@ describe("startRetention", () => {
         expect(existsSync(leftover)).toBe(false);
         expect(existsSync(files)).toBe(false);
       });
+      // Six days old by the clock it was given (by the wall clock, months): kept, as is the file written at start.
+      expect(existsSync(recentFiles)).toBe(true);
+      expect(tasks.get("recentTask")?.expiredAt).toBeNull();
+      expect(existsSync(current)).toBe(true);
       expect(tasks.get("oldTask")?.expiredAt).toBe(now);
     } finally {
       stop();
