@@ -1,13 +1,15 @@
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageFile } from "../engine/models/package-file";
 import { type MagicHourClientClass, MagicHourSdk } from "../testing/magic-hour-sdk";
 import { type RunningServer, startServer } from "../testing/next-server";
 import { makeVideo } from "../testing/video-fixtures";
+import { authenticate } from "./auth";
+import { openDatabase } from "./database";
+import { sqliteTaskStore } from "./task-store";
 import { uploadSigner } from "./upload-signing";
 
 /**
@@ -390,17 +392,16 @@ describe("restarts", () => {
     await fetch(slot.uploadUrl, { method: "PUT", body: await readFile(photo("sample6.jpg")) });
     await first.stop();
 
-    // Two tasks the stopped server never ran: one queued, one caught mid-way ('rendering').
-    const db = new Database(path.join(dataDir, "facefinder.sqlite"));
-    const owner = (db.prepare("SELECT owner FROM tasks LIMIT 1").get() as { owner: string } | undefined)
-      ?.owner;
-    const insert = db.prepare(
-      `INSERT INTO tasks (id, owner, status, source, input_key, kind, confidence, created_at)
-       VALUES (?, ?, ?, ?, ?, 'image', 0.5, ?)`,
-    );
-    const keyOwner = owner ?? (await ownerOf(KEY));
-    insert.run("queuedTaskAAAAAAAAAAAA", keyOwner, "queued", slot.filePath, slot.filePath, Date.now());
-    insert.run("renderingTaskAAAAAAAAA", keyOwner, "rendering", slot.filePath, slot.filePath, Date.now());
+    // Two tasks the stopped server never ran: one queued, one caught mid-way ('rendering'), recorded through the
+    // server's own store under the owner id the API gives the key.
+    const asKey = new Request(first.origin, { headers: { authorization: `Bearer ${KEY}` } });
+    const record = { owner: authenticate(asKey, [KEY]), source: slot.filePath, inputKey: slot.filePath };
+    const db = openDatabase(path.join(dataDir, "facefinder.sqlite"));
+    const tasks = sqliteTaskStore(db);
+    for (const id of ["queuedTaskAAAAAAAAAAAA", "renderingTaskAAAAAAAAA"]) {
+      tasks.create({ id, ...record, kind: "image", confidence: 0.5, provider: "local" });
+    }
+    expect(tasks.markRendering("renderingTaskAAAAAAAAA")).toBe(true);
     db.close();
 
     const second = await startServer({ API_KEYS: KEY }, dataDir);
@@ -420,8 +421,3 @@ describe("restarts", () => {
     }
   });
 });
-
-async function ownerOf(key: string): Promise<string> {
-  const { createHash } = await import("node:crypto");
-  return createHash("sha256").update(key).digest("hex").slice(0, 32);
-}
