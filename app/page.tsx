@@ -6,7 +6,7 @@ import { serverContext } from "@/lib/server/context";
 export default async function HomePage() {
   // The retention period is runtime configuration, so the page is rendered per request, not at build time.
   await connection();
-  const { retentionMs, provider } = serverContext().config;
+  const { retentionMs, provider, maxUploadBytes } = serverContext().config;
   const retentionDays = retentionMs / 86_400_000;
   return (
     <main className="mx-auto flex max-w-3xl flex-col items-center px-4 py-8 sm:py-14">
@@ -20,7 +20,7 @@ export default async function HomePage() {
           ? "Photos are processed on this server."
           : "Faces are found by Magic Hour's API."}
       </p>
-      <UploadPanel retentionDays={retentionDays} />
+      <UploadPanel retentionDays={retentionDays} maxUploadBytes={maxUploadBytes} />
       <MyResults retentionDays={retentionDays} />
     </main>
   );

@@ -2,7 +2,7 @@
 
 /**
  * Confidence threshold in steps of 0.05: a native range input, so keyboard and screen readers just work. It starts
- * at the lowest score the engine keeps (0.3): below that there is nothing more to show.
+ * at `min`, the lowest score the engine keeps: below that there is nothing more to show.
  */
 export function ConfidenceSlider({
   value,

@@ -25,9 +25,6 @@ const STATUS_TEXT = {
   error: "Failed",
 } as const;
 
-/** The lowest score the local engine keeps: the slider has nothing to show below it. */
-const CANDIDATE_FLOOR = 0.3;
-
 const noToken = () => null;
 
 /**
@@ -35,13 +32,22 @@ const noToken = () => null;
  * slider filters the faces already found (every candidate comes with its score), so moving it never re-runs
  * detection; its value lives in the URL, so a shared link shows what the sharer saw.
  */
-export function ResultView({ initial, retentionDays }: { initial: DetectionView; retentionDays: number }) {
+export function ResultView({
+  initial,
+  retentionDays,
+  candidateFloor,
+}: {
+  initial: DetectionView;
+  retentionDays: number;
+  /** The lowest score the local engine keeps (its configuration, from the page): the slider shows nothing below. */
+  candidateFloor: number;
+}) {
   const { data, isError, refetch, isFetching } = useQuery(detectionQuery(initial.id, initial));
   const view = data ?? initial;
   const searchParams = useSearchParams();
   // Magic Hour reports no scores: its threshold applies when a detection runs, not afterwards.
   const scored = view.provider === "local";
-  const floor = scored ? CANDIDATE_FLOOR : 0;
+  const floor = scored ? candidateFloor : 0;
   const [confidence, setConfidenceState] = useState(() =>
     Math.max(floor, parseConfidence(searchParams.get("confidence"), view.confidence)),
   );

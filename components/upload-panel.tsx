@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { type FileRejection, useDropzone } from "react-dropzone";
 import { retentionLabel } from "@/lib/api/retention-label";
-import { ACCEPTED_IMAGE_TYPES, ACCEPTED_VIDEO_TYPES, MAX_UPLOAD_MB } from "@/lib/api/upload-limits";
+import { ACCEPTED_IMAGE_TYPES, ACCEPTED_VIDEO_TYPES } from "@/lib/api/upload-limits";
 import { myResults } from "@/lib/client/my-results";
 import { UploadCancelled, type UploadProgress, uploadForDetection } from "@/lib/client/upload";
 
@@ -19,22 +19,30 @@ const EXTENSIONS = Object.values(ACCEPTED)
   .flat()
   .map((ext) => ext.slice(1).toUpperCase());
 
-function explainRejection(rejection: FileRejection): string {
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+
+function explainRejection(rejection: FileRejection, maxUploadBytes: number): string {
   const code = rejection.errors[0]?.code;
-  if (code === "file-too-large") return `“${rejection.file.name}” is larger than ${MAX_UPLOAD_MB} MB.`;
+  if (code === "file-too-large")
+    return `“${rejection.file.name}” is larger than ${megabytes(maxUploadBytes)}.`;
   if (code === "file-invalid-type") {
     return `“${rejection.file.name}” isn't a photo or video this app can read. Try a JPEG, PNG, HEIC or MP4 file.`;
   }
   return rejection.errors[0]?.message ?? "That file can't be used.";
 }
 
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
-
 /**
  * Drop, click, browse, paste or pick a sample; the file is sent with real progress (and can be cancelled), the
- * browser remembers the result (and its delete token), and the result page takes over.
+ * browser remembers the result (and its delete token), and the result page takes over. The limits it states come
+ * from the server's configuration, through the page.
  */
-export function UploadPanel({ retentionDays }: { retentionDays: number }) {
+export function UploadPanel({
+  retentionDays,
+  maxUploadBytes,
+}: {
+  retentionDays: number;
+  maxUploadBytes: number;
+}) {
   const router = useRouter();
   const [upload, setUpload] = useState<{ name: string; progress: UploadProgress } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -50,7 +58,6 @@ export function UploadPanel({ retentionDays }: { retentionDays: number }) {
       try {
         const { id, deleteToken } = await uploadForDetection(
           file,
-          0.5,
           (progress) => setUpload({ name, progress }),
           controller.signal,
         );
@@ -71,11 +78,11 @@ export function UploadPanel({ retentionDays }: { retentionDays: number }) {
 
   const { getRootProps, getInputProps, isDragActive } = useDropzone({
     accept: ACCEPTED,
-    maxSize: MAX_UPLOAD_MB * 1024 * 1024,
+    maxSize: maxUploadBytes,
     multiple: false,
     disabled: busy,
     onDropAccepted: ([file]) => file && send(file, file.name),
-    onDropRejected: ([rejection]) => rejection && setError(explainRejection(rejection)),
+    onDropRejected: ([rejection]) => rejection && setError(explainRejection(rejection, maxUploadBytes)),
   });
 
   // Paste a copied image anywhere on the page.
@@ -147,7 +154,7 @@ export function UploadPanel({ retentionDays }: { retentionDays: number }) {
           </p>
           <span className="rounded-lg bg-indigo-600 px-5 py-2.5 font-medium text-white">Choose a file</span>
           <p className="text-neutral-600 text-sm dark:text-neutral-400">
-            or paste a photo · JPEG, PNG, HEIC, MP4 and more · up to {MAX_UPLOAD_MB} MB
+            or paste a photo · JPEG, PNG, HEIC, MP4 and more · up to {megabytes(maxUploadBytes)}
           </p>
         </div>
       )}

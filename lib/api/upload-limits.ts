@@ -16,4 +16,3 @@ export const ACCEPTED_VIDEO_TYPES: Record<string, string[]> = {
   "video/quicktime": [".mov"],
   "video/webm": [".webm"],
 };
-export const MAX_UPLOAD_MB = 200;

@@ -12,18 +12,18 @@ export class UploadCancelled extends Error {
 
 /**
  * Send a file to the server with XMLHttpRequest: fetch() can't report upload progress, and the bar must show real
- * bytes sent. Resolves with the new detection's id and the token that lets this browser delete it; rejects with the
- * server's message, or with UploadCancelled when `signal` aborts.
+ * bytes sent. No threshold is sent: the server's default applies, so that default is stated in one place. Resolves
+ * with the new detection's id and the token that lets this browser delete it; rejects with the server's message, or
+ * with UploadCancelled when `signal` aborts.
  */
 export function uploadForDetection(
   file: Blob,
-  confidence: number,
   onProgress: (progress: UploadProgress) => void,
   signal?: AbortSignal,
 ): Promise<{ id: string; deleteToken: string | null }> {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
-    request.open("POST", `/api/detections?confidence=${confidence}`);
+    request.open("POST", "/api/detections");
     request.setRequestHeader("Content-Type", "application/octet-stream");
     request.upload.onprogress = (event) =>
       onProgress({ loaded: event.loaded, total: event.total || file.size });

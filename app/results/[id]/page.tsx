@@ -5,6 +5,7 @@ import { Suspense } from "react";
 import { GoneNotice } from "@/components/gone-notice";
 import { ResultView } from "@/components/result-view";
 import { parseConfidence } from "@/lib/api/face-names";
+import { DEFAULT_ENGINE_OPTIONS } from "@/lib/engine/face-engine";
 import { serverContext } from "@/lib/server/context";
 import { wasDeleted } from "@/lib/server/delete-detection";
 import { publicOrigin } from "@/lib/server/request-body";
@@ -76,7 +77,12 @@ export default async function ResultPage({ params }: Props) {
   return (
     <main className="mx-auto max-w-5xl px-4 py-4 sm:py-8">
       <Suspense>
-        <ResultView key={view.id} initial={view} retentionDays={ctx.config.retentionMs / 86_400_000} />
+        <ResultView
+          key={view.id}
+          initial={view}
+          retentionDays={ctx.config.retentionMs / 86_400_000}
+          candidateFloor={DEFAULT_ENGINE_OPTIONS.candidateFloor}
+        />
       </Suspense>
     </main>
   );
