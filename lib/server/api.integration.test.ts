@@ -304,10 +304,10 @@ describe("errors, as the contract shapes them", () => {
     expect((await fetch(tampered, { method: "PUT", body: bytes })).status).toBe(403);
 
     // An expired URL with a valid signature: signed here with the server's own key, as the server would have.
-    const db = new Database(path.join(server.dataDir, "facefinder.sqlite"));
+    const db = openDatabase(path.join(server.dataDir, "facefinder.sqlite"));
     const id = fresh.pathname.split("/").at(-1) as string;
     const past = Math.floor(Date.now() / 1000) - 10;
-    const signature = uploadSigner(db as never).sign(id, past);
+    const signature = uploadSigner(db).sign(id, past);
     db.close();
     const expired = await fetch(`${server.origin}/uploads/${id}?expires=${past}&signature=${signature}`, {
       method: "PUT",
