@@ -18,8 +18,8 @@ import {
 import { InferencePool } from "../lib/engine/inference/inference-pool";
 import { DETECTOR_NAMES } from "../lib/engine/models";
 import { DEFAULT_VIDEO_OPTIONS, detectVideo } from "../lib/engine/video/detect-video";
-import { sniffVideo } from "../lib/engine/video/sniff-video";
-import { readHead } from "../lib/read-head";
+import { readHead } from "../lib/media/read-head";
+import { sniffVideo } from "../lib/media/sniff-media";
 
 const USAGE =
   "usage: npm run --silent detect -- [--confidence 0.5] [--json] [--crops DIR] [--detector blazeface|rfb320] [--single] FILE...";

@@ -1,7 +1,7 @@
 import type { TaskStatus } from "../api/detection-view";
 import type { Box, Point } from "../engine/types";
+import type { MediaKind } from "../media/media-types";
 import type { Db } from "./database";
-import type { MediaKind } from "./media";
 
 export type ProviderName = "local" | "magic-hour";
 

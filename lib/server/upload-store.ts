@@ -1,5 +1,5 @@
+import type { MediaKind } from "../media/media-types";
 import type { Db } from "./database";
-import type { MediaKind } from "./media";
 
 export type UploadState = "pending" | "uploading" | "uploaded";
 

@@ -1,10 +1,11 @@
 import type { DetectionView } from "../api/detection-view";
 import { DEFAULT_CONFIDENCE } from "../engine/face-engine";
-import { UNSUPPORTED_FORMAT_MESSAGE } from "../engine/image/decode-image";
-import { readHead } from "../read-head";
+import { UNSUPPORTED_FORMAT_MESSAGE } from "../engine/image/image-decode-error";
+import { VIDEO_EXTENSIONS } from "../media/media-types";
+import { readHead } from "../media/read-head";
+import { extensionFromContent } from "../media/sniff-media";
 import { ApiError, notFound } from "./api-error";
 import { clientAddress } from "./client-address";
-import { extensionFromContent } from "./content-type-sniff";
 import type { ServerContext } from "./context";
 import { ID_PATTERN, newId } from "./ids";
 import { takeLimits } from "./rate-limit";
@@ -75,7 +76,8 @@ export async function acceptWebUpload(
     const head = await readHead(temp);
     const imageExtension = extensionFromContent(head, "image");
     const extension = imageExtension ?? extensionFromContent(head, "video");
-    if (!extension) throw new ApiError(415, `${UNSUPPORTED_FORMAT_MESSAGE}; videos: mp4, m4v, mov, webm.`);
+    if (!extension)
+      throw new ApiError(415, `${UNSUPPORTED_FORMAT_MESSAGE}; videos: ${VIDEO_EXTENSIONS.join(", ")}.`);
     const inputKey = `api-assets/${id}/input.${extension}`;
     await ctx.storage.commit(temp, inputKey);
     ctx.tasks.create({

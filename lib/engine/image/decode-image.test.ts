@@ -2,29 +2,15 @@ import { deflateSync } from "node:zlib";
 import type { OpenJpegModule } from "@cornerstonejs/codec-openjpeg/wasmjs";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
+import { IMAGE_EXTENSIONS } from "../../media/media-types";
+import { sniffImageFormat } from "../../media/sniff-media";
+import { HEIC_QUADRANTS, HEIC_QUADRANTS_IROT } from "../../testing/heic-fixtures";
 import { emptyJpeg2000, manyComponentJpeg2000 } from "../../testing/hostile-files";
-import {
-  type DecodedImage,
-  decodeImage,
-  ImageDecodeError,
-  SUPPORTED_IMAGE_EXTENSIONS,
-  sniffImageFormat,
-  UNSUPPORTED_FORMAT_MESSAGE,
-} from "./decode-image";
+import { type DecodedImage, decodeImage, ImageDecodeError } from "./decode-image";
+import { UNSUPPORTED_FORMAT_MESSAGE } from "./image-decode-error";
 import { DEFAULT_DECODER_LIMITS, ImageDecoderWorker } from "./image-decoder";
 
-// Every fixture is generated here, from one synthetic picture, except the two HEIC files below: no npm package
-// encodes HEVC. They are the same picture, 64x48 with four coloured quadrants, encoded once with Debian's
-// heif-enc (libheif 1.15 + x265, quality 50); the second one also carries an `irot` box (rotate 270 degrees
-// anticlockwise, i.e. a phone held upright), added by hand. 578 and 588 bytes.
-const HEIC_QUADRANTS = Buffer.from(
-  "AAAAHGZ0eXBoZWljAAAAAG1pZjFoZWljbWlhZgAAAa1tZXRhAAAAAAAAACFoZGxyAAAAAAAAAABwaWN0AAAAAAAAAAAAAAAAAAAAAA5waXRtAAAAAAACAAAAEGlkYXQAAAAAAEAAMAAAADhpbG9jAQAAAERAAAIAAQAAAAAAAAHRAAEAAAAAAAAAcQACAAEAAAAAAAAAAQAAAAAAAAAIAAAAOGlpbmYAAAAAAAIAAAAVaW5mZQIAAAEAAQAAaHZjMQAAAAAVaW5mZQIAAAAAAgAAZ3JpZAAAAADYaXBycAAAALZpcGNvAAAAdmh2Y0MBA3AAAAAAAAAAAAAe8AD8/fj4AAAPAyAAAQAYQAEMAf//A3AAAAMAkAAAAwAAAwAeugJAIQABACpCAQEDcAAAAwCQAAADAAADAB6gIIEFlurkprm4EBAwIAAAAwAgAAADACEiAAEABkQBwXPAiQAAABRpc3BlAAAAAAAAAEAAAABAAAAAFGlzcGUAAAAAAAAAQAAAADAAAAAQcGl4aQAAAAADCAgIAAAAGmlwbWEAAAAAAAAAAgABAoECAAICA4QAAAAaaXJlZgAAAAAAAAAOZGltZwACAAEAAQAAAHltZGF0AAAAbSgBrxOA5TH3/7f5P9+jP8kyZk6gxC/7oD7qxL+h9LEG46eJ85Q/w1D/J6Igo0Jnn/5+7dXMFx2JPUQUPY0wDf9JIOzctcRE6s0rOdut7yldKekwG8MFH26hgB8U/Pyw/Glf7HR+nY4HAy4bD24=",
-  "base64",
-);
-const HEIC_QUADRANTS_IROT = Buffer.from(
-  "AAAAHGZ0eXBoZWljAAAAAG1pZjFoZWljbWlhZgAAAbdtZXRhAAAAAAAAACFoZGxyAAAAAAAAAABwaWN0AAAAAAAAAAAAAAAAAAAAAA5waXRtAAAAAAACAAAAEGlkYXQAAAAAAEAAMAAAADhpbG9jAQAAAERAAAIAAQAAAAAAAAHbAAEAAAAAAAAAcQACAAEAAAAAAAAAAQAAAAAAAAAIAAAAOGlpbmYAAAAAAAIAAAAVaW5mZQIAAAEAAQAAaHZjMQAAAAAVaW5mZQIAAAAAAgAAZ3JpZAAAAADiaXBycAAAAL9pcGNvAAAAdmh2Y0MBA3AAAAAAAAAAAAAe8AD8/fj4AAAPAyAAAQAYQAEMAf//A3AAAAMAkAAAAwAAAwAeugJAIQABACpCAQEDcAAAAwCQAAADAAADAB6gIIEFlurkprm4EBAwIAAAAwAgAAADACEiAAEABkQBwXPAiQAAABRpc3BlAAAAAAAAAEAAAABAAAAAFGlzcGUAAAAAAAAAQAAAADAAAAAQcGl4aQAAAAADCAgIAAAACWlyb3QDAAAAG2lwbWEAAAAAAAAAAgABAoECAAIDA4SFAAAAGmlyZWYAAAAAAAAADmRpbWcAAgABAAEAAAB5bWRhdAAAAG0oAa8TgOUx9/+3+T/foz/JMmZOoMQv+6A+6sS/ofSxBuOnifOUP8NQ/yeiIKNCZ5/+fu3VzBcdiT1EFD2NMA3/SSDs3LXEROrNKznbre8pXSnpMBvDBR9uoYAfFPz8sPxpX+x0fp2OBwMuGw9u",
-  "base64",
-);
+// Every fixture is generated here, from one synthetic picture, except the two HEIC files (heic-fixtures.ts).
 
 // ---------------------------------------------------------------------------------------------------------------
 // The test picture: four flat quadrants, so orientation and colour survive lossy codecs and are easy to check.
@@ -483,7 +469,7 @@ describe("refusals", () => {
     expect(error.message).toBe(
       "Unsupported image format. Supported: png, jpg, jpeg, jfif, heic, heif, webp, avif, jp2, tiff, tif, bmp",
     );
-    for (const extension of SUPPORTED_IMAGE_EXTENSIONS) expect(error.message).toContain(extension);
+    for (const extension of IMAGE_EXTENSIONS) expect(error.message).toContain(extension);
   });
 
   it("refuses GIF and empty input as unsupported_format", async () => {

@@ -1,10 +1,9 @@
-import { sniffImageFormat } from "../../engine/image/decode-image";
-import { readHead } from "../../read-head";
+import { readHead } from "../../media/read-head";
+import { sniffImageFormat, sniffVideo } from "../../media/sniff-media";
 import { ApiError } from "../api-error";
 import { clientAddress } from "../client-address";
 import type { ServerContext } from "../context";
 import { ID_PATTERN } from "../ids";
-import { sniffVideo } from "../media";
 import { takeLimits } from "../rate-limit";
 import { bodyRules } from "../request-body";
 import { saveRequestBody } from "../upload-stream";

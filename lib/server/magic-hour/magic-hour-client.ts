@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import magicHour from "magic-hour";
-import type { MediaKind } from "../media";
+import type { MediaKind } from "../../media/media-types";
 import { parseRetryAfter, problemOfStatus, UpstreamError } from "./upstream-error";
 
 /**

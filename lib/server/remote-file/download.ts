@@ -5,7 +5,7 @@ import http from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import path from "node:path";
-import { readHead } from "../../read-head";
+import { readHead } from "../../media/read-head";
 import { isBlockedAddress, vetHost } from "./address-policy";
 import { RemoteFileError, timeoutError, toRemoteError } from "./remote-file-error";
 import { checkResponseHeaders, saveBody } from "./response-body";

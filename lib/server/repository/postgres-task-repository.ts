@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { TaskStatus } from "../../api/detection-view";
 import type { Box, Point } from "../../engine/types";
-import type { MediaKind } from "../media";
+import type { MediaKind } from "../../media/media-types";
 import type { FaceRecord, ProviderName, TaskRecord } from "../task-store";
 import { DB_NOW_MS, type PgClient, type PgPool, transaction } from "./postgres";
 import { type Claim, exhaustedMessage, LeaseLostError, type TaskRepository } from "./task-repository";

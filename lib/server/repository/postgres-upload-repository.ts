@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { MediaKind } from "../media";
+import type { MediaKind } from "../../media/media-types";
 import type { UploadRecord, UploadState } from "../upload-store";
 import type { PgPool } from "./postgres";
 import type { SharedSettings, UploadRepository } from "./task-repository";

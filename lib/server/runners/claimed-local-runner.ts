@@ -8,10 +8,10 @@ import { aboveConfidence, type FaceEngine, type ImageDetection } from "../../eng
 import type { FaceWithCrop } from "../../engine/types";
 import { DEFAULT_VIDEO_OPTIONS, detectVideo, type VideoPerson } from "../../engine/video/detect-video";
 import { posterJpeg } from "../../engine/video/ffmpeg";
+import { ALL_EXTENSIONS } from "../../media/media-types";
+import { extensionFromContent } from "../../media/sniff-media";
 import type { BlobStore } from "../blobs/blob-store";
-import { extensionFromContent } from "../content-type-sniff";
 import type { ClaimedRun } from "../jobs/claimed-run";
-import { ALL_EXTENSIONS } from "../media";
 import { downloadRemoteFile } from "../remote-file";
 import type { Claim, TaskRepository } from "../repository/task-repository";
 import type { TaskRecord } from "../task-store";

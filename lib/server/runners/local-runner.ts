@@ -5,9 +5,9 @@ import { aboveConfidence, type FaceEngine, type ImageDetection } from "../../eng
 import type { FaceWithCrop } from "../../engine/types";
 import { DEFAULT_VIDEO_OPTIONS, detectVideo, type VideoPerson } from "../../engine/video/detect-video";
 import { posterJpeg } from "../../engine/video/ffmpeg";
-import { extensionFromContent } from "../content-type-sniff";
+import { ALL_EXTENSIONS, type MediaKind } from "../../media/media-types";
+import { extensionFromContent } from "../../media/sniff-media";
 import type { FileStorage } from "../file-storage";
-import { ALL_EXTENSIONS, type MediaKind } from "../media";
 import { downloadRemoteFile } from "../remote-file";
 import { storePreview } from "../share-card";
 import type { TaskRecord, TaskStore } from "../task-store";
