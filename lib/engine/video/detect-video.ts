@@ -1,22 +1,21 @@
 import { cropPng, cropSquare } from "../crops";
-import { alignFace, cosineSimilarity, type FaceEmbedder, SAME_PERSON_SIMILARITY } from "../face-embedding";
+import { alignFace, type FaceEmbedder } from "../face-embedding";
 import { aboveConfidence, type FaceEngine } from "../face-engine";
-import { iou } from "../geometry";
 import type { Box, Face, Point, RgbImage } from "../types";
+import { FaceTracker, type Track } from "./face-tracker";
 import { probeVideo, sampleFrames, tooLargeFrames, tooLong, type VideoInfo } from "./ffmpeg";
+import { type Appearance, mergeAppearances, type Person, PersonRegistry } from "./person-registry";
 import { CUT_THRESHOLD, signature, signatureDistance } from "./scene-cuts";
 
 /**
  * The distinct people in a video. Frames are sampled a few times a second; faces found in consecutive samples are
- * linked into tracks by overlap (reset at scene cuts, where overlap means nothing); each finished track is compared
- * by face embedding with the people already seen, so someone who comes back after a cut, at another size, is the
- * same person. Each person keeps the best frame seen of them (large, sure, frontal) as their crop.
+ * linked into tracks by overlap (face-tracker.ts: reset at scene cuts, where overlap means nothing); each finished
+ * track is compared by face embedding with the people already seen (person-registry.ts), so someone who comes back
+ * after a cut, at another size, is the same person. Each person keeps the best frame seen of them (large, sure,
+ * frontal) as their crop.
  */
 
-export interface Appearance {
-  start: number;
-  end: number;
-}
+export type { Appearance } from "./person-registry";
 
 export interface VideoPerson {
   index: number;
@@ -66,17 +65,12 @@ export const DEFAULT_VIDEO_OPTIONS = {
   maxProcessingSeconds: 1800,
 };
 
-const LINK_IOU = 0.3;
-/** A track not seen for this many analysed samples has ended. */
-const MAX_GAP = 2;
 /**
  * Frames are decoded this many times more often than they are analysed. Decoded frames only feed the cheap cut
  * detector, so cuts are found to within a fraction of a second, and the first frame after a cut is always
  * analysed: sampling is denser around cuts, where new people appear.
  */
 const DECODE_FACTOR = 3;
-/** Tracks shorter than this are not trusted to be people (a false positive rarely lasts two samples). */
-const MIN_TRACK_LENGTH = 2;
 
 interface Shot {
   quality: number;
@@ -96,33 +90,6 @@ interface FinishedShot extends Omit<Shot, "region" | "aligned"> {
   embedding: Float32Array;
 }
 
-interface Track {
-  last: Face;
-  lastSample: number;
-  start: number;
-  end: number;
-  length: number;
-  best: Shot | null;
-}
-
-interface Person {
-  index: number;
-  embeddings: Float32Array[];
-  best: FinishedShot;
-  appearances: Appearance[];
-}
-
-/** Larger, surer and more frontal is better: nose centred between the eyes. */
-function shotQuality(face: Face): number {
-  const [rightEye, leftEye, nose] = face.landmarks;
-  let frontal = 1;
-  if (rightEye && leftEye && nose) {
-    const eyeDistance = Math.hypot(leftEye[0] - rightEye[0], leftEye[1] - rightEye[1]) || 1;
-    frontal = Math.max(0.1, 1 - Math.abs(nose[0] - (rightEye[0] + leftEye[0]) / 2) / eyeDistance);
-  }
-  return face.score * Math.sqrt(face.box.width * face.box.height) * frontal;
-}
-
 export async function detectVideo(
   file: string,
   deps: { engine: FaceEngine; embedder: FaceEmbedder },
@@ -136,45 +103,37 @@ export async function detectVideo(
     throw tooLargeFrames(options.maxPixels, info.width, info.height);
   }
   const progressOver = info.duration > 0 ? info.duration : options.maxDurationSeconds;
-  const persons: Person[] = [];
-  let active: Track[] = [];
-  let previousThumb: Float32Array | null = null;
-  const interval = 1 / options.sampleFps;
-  let frameSize = { width: info.width, height: info.height };
+  let frame: RgbImage = { data: new Uint8Array(0), width: info.width, height: info.height };
+  // Only a track's best shot is kept: its pixels and aligned face are copied now, encoded and embedded when final.
+  const tracker = new FaceTracker<Shot>(1 / options.sampleFps, (face, quality, sample) => {
+    const cropBox = cropSquare(face.box, frame.width, frame.height);
+    return {
+      quality,
+      frame: Math.round(sample.time * info.fps),
+      time: sample.time,
+      face,
+      cropBox,
+      region: copyRegion(frame, cropBox),
+      aligned: alignFace(frame, face.landmarks),
+    };
+  });
+  const registry = new PersonRegistry<FinishedShot>();
 
-  const assign = async (track: Track) => {
-    if (track.length < MIN_TRACK_LENGTH || !track.best) return;
-    const { region, aligned, ...rest } = track.best;
-    const [crop, [embedding]] = await Promise.all([
-      cropPng(region, { x: 0, y: 0, width: region.width, height: region.height }),
-      deps.embedder.embedAligned([aligned]),
-    ]);
-    const shot: FinishedShot = { ...rest, crop, embedding: embedding as Float32Array };
-    let owner: Person | undefined;
-    let bestSimilarity = SAME_PERSON_SIMILARITY;
-    for (const person of persons) {
-      // Two tracks alive at the same moment are two people.
-      if (person.appearances.some((a) => a.start < track.end && track.start < a.end)) continue;
-      const similarity = Math.max(...person.embeddings.map((e) => cosineSimilarity(e, shot.embedding)));
-      if (similarity > bestSimilarity) {
-        bestSimilarity = similarity;
-        owner = person;
-      }
+  const assign = async (tracks: Array<Track<Shot>>) => {
+    for (const track of tracks) {
+      const { region, aligned, ...rest } = track.best;
+      const [crop, [embedding]] = await Promise.all([
+        cropPng(region, { x: 0, y: 0, width: region.width, height: region.height }),
+        deps.embedder.embedAligned([aligned]),
+      ]);
+      const shot: FinishedShot = { ...rest, crop, embedding: embedding as Float32Array };
+      const changed = registry.add({ start: track.start, end: track.end, embedding: shot.embedding, shot });
+      if (changed) await options.onPerson?.(scaleTo(present(changed, info), info.width / frame.width));
     }
-    const appearance = { start: track.start, end: track.end };
-    if (!owner) {
-      owner = { index: persons.length, embeddings: [shot.embedding], best: shot, appearances: [appearance] };
-      persons.push(owner);
-    } else {
-      owner.embeddings.push(shot.embedding);
-      owner.appearances.push(appearance);
-      if (shot.quality <= owner.best.quality) return;
-      owner.best = shot;
-    }
-    await options.onPerson?.(scaleTo(present(owner, info), info.width / frameSize.width));
   };
 
   let analysed = 0;
+  let previousThumb: Float32Array | null = null;
   const decoded = sampleFrames(file, info, {
     fps: options.sampleFps * DECODE_FACTOR,
     maxSide: options.maxSide,
@@ -182,74 +141,30 @@ export async function detectVideo(
   });
   let lastTime = 0;
   for await (const decodedFrame of decoded) {
-    const frame: RgbImage = {
-      data: decodedFrame.data,
-      width: decodedFrame.width,
-      height: decodedFrame.height,
-    };
-    frameSize = { width: frame.width, height: frame.height };
+    frame = { data: decodedFrame.data, width: decodedFrame.width, height: decodedFrame.height };
     lastTime = decodedFrame.time;
     const thumb = signature(frame);
     const cut = previousThumb !== null && signatureDistance(previousThumb, thumb) > CUT_THRESHOLD;
     previousThumb = thumb;
-    if (cut) {
-      for (const track of active) await assign(track);
-      active = [];
-    }
+    if (cut) await assign(tracker.endAll());
     if (!cut && decodedFrame.index % DECODE_FACTOR !== 0) continue;
     const sample = { index: analysed++, time: decodedFrame.time };
-
     const faces = aboveConfidence(await deps.engine.detectPixels(frame), options.confidence);
-    const matched = linkToTracks(active, faces);
-    for (const [i, face] of faces.entries()) {
-      let track = matched.get(i);
-      if (!track) {
-        track = {
-          last: face,
-          lastSample: sample.index,
-          start: sample.time,
-          end: sample.time,
-          length: 0,
-          best: null,
-        };
-        active.push(track);
-      }
-      track.last = face;
-      track.lastSample = sample.index;
-      track.end = sample.time + interval;
-      track.length++;
-      const quality = shotQuality(face);
-      // Only a track's best shot is kept: copy its pixels and aligned face now, encode and embed when it's final.
-      if (!track.best || quality > track.best.quality) {
-        const cropBox = cropSquare(face.box, frame.width, frame.height);
-        track.best = {
-          quality,
-          frame: Math.round(sample.time * info.fps),
-          time: sample.time,
-          face,
-          cropBox,
-          region: copyRegion(frame, cropBox),
-          aligned: alignFace(frame, face.landmarks),
-        };
-      }
-    }
-    const ended = active.filter((track) => sample.index - track.lastSample > MAX_GAP);
-    active = active.filter((track) => sample.index - track.lastSample <= MAX_GAP);
-    for (const track of ended) await assign(track);
+    await assign(tracker.observe(sample, faces));
     options.onProgress?.(Math.min(1, sample.time / progressOver));
   }
-  for (const track of active) await assign(track);
+  await assign(tracker.endAll());
   // A header without a duration: the length is what was decoded.
   if (!(info.duration > 0)) info.duration = lastTime + 1 / (options.sampleFps * DECODE_FACTOR);
 
   // Boxes were found on the sampled (possibly downscaled) frames: report them in the video's own pixels.
-  const scale = info.width / frameSize.width;
+  const scale = info.width / frame.width;
   return {
     width: info.width,
     height: info.height,
     duration: info.duration,
     fps: info.fps,
-    persons: persons.map((person) => scaleTo(present(person, info), scale)),
+    persons: registry.persons.map((person) => scaleTo(present(person, info), scale)),
   };
 }
 
@@ -262,38 +177,7 @@ function copyRegion(frame: RgbImage, box: Box): RgbImage {
   return { data, width: box.width, height: box.height };
 }
 
-/** Greedy one-to-one linking of this sample's faces to live tracks, best overlap first. */
-function linkToTracks(tracks: Track[], faces: Face[]): Map<number, Track> {
-  const pairs: Array<{ face: number; track: Track; overlap: number }> = [];
-  faces.forEach((face, i) => {
-    for (const track of tracks) {
-      const overlap = iou(face.box, track.last.box);
-      if (overlap > LINK_IOU) pairs.push({ face: i, track, overlap });
-    }
-  });
-  pairs.sort((a, b) => b.overlap - a.overlap);
-  const matched = new Map<number, Track>();
-  const taken = new Set<Track>();
-  for (const pair of pairs) {
-    if (matched.has(pair.face) || taken.has(pair.track)) continue;
-    matched.set(pair.face, pair.track);
-    taken.add(pair.track);
-  }
-  return matched;
-}
-
-function mergeAppearances(appearances: Appearance[]): Appearance[] {
-  const sorted = [...appearances].sort((a, b) => a.start - b.start);
-  const merged: Appearance[] = [];
-  for (const a of sorted) {
-    const last = merged.at(-1);
-    if (last && a.start <= last.end) last.end = Math.max(last.end, a.end);
-    else merged.push({ ...a });
-  }
-  return merged;
-}
-
-function present(person: Person, info: VideoInfo): VideoPerson {
+function present(person: Person<FinishedShot>, info: VideoInfo): VideoPerson {
   const round = (t: number) => Math.round(Math.min(t, info.duration || t) * 100) / 100;
   return {
     index: person.index,

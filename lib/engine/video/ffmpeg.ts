@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { readHead } from "../../media/read-head";
-import { packageFile } from "../models/package-file";
 import { sniffVideo } from "../../media/sniff-media";
+import { packageFile } from "../models/package-file";
 
 /**
  * ffmpeg from the npm registry (@ffmpeg-installer ships a static build inside the package; nothing is downloaded).
