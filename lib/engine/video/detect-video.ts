@@ -3,8 +3,9 @@ import { alignFace, type FaceEmbedder } from "../face-embedding";
 import { aboveConfidence, type FaceEngine } from "../face-engine";
 import type { Box, Face, Point, RgbImage } from "../types";
 import { FaceTracker, type Track } from "./face-tracker";
-import { probeVideo, sampleFrames, tooLargeFrames, tooLong, type VideoInfo } from "./ffmpeg";
+import { sampleFrames, tooLargeFrames, tooLong, type VideoInfo } from "./ffmpeg";
 import { type Appearance, mergeAppearances, type Person, PersonRegistry } from "./person-registry";
+import { probeVideo } from "./probe-video";
 import { CUT_THRESHOLD, signature, signatureDistance } from "./scene-cuts";
 
 /**

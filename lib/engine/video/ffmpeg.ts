@@ -5,8 +5,8 @@ import { packageFile } from "../models/package-file";
 
 /**
  * ffmpeg from the npm registry (@ffmpeg-installer ships a static build inside the package; nothing is downloaded).
- * Probing reads ffmpeg's own description of the input; frames come out as raw RGB through a pipe, one at a time, so
- * memory stays flat however long the video is.
+ * Frames come out as raw RGB through a pipe, one at a time, so memory stays flat however long the video is. What a
+ * video is (size, rate, length) comes from ffprobe (probe-video.ts), with the same guarded input arguments.
  */
 
 export class VideoError extends Error {
@@ -65,53 +65,6 @@ export async function demuxerOf(file: string): Promise<Demuxer> {
   const container = sniffVideo(await readHead(file, 64));
   if (!container) throw new VideoError("corrupt", "The video file is damaged or not a video");
   return container === "mp4" ? "mov" : "matroska";
-}
-
-function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath(), args, { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => {
-      if (stderr.length < 64_000) stderr += chunk;
-    });
-    child.on("error", (error) =>
-      reject(new VideoError("ffmpeg_missing", `ffmpeg could not start: ${error.message}`)),
-    );
-    child.on("close", (code) => resolve({ code, stderr }));
-  });
-}
-
-export async function probeVideo(file: string): Promise<VideoInfo> {
-  const demuxer = await demuxerOf(file);
-  const { stderr } = await run(["-hide_banner", ...inputArgs(file, demuxer)]);
-  if (
-    /Invalid data found|could not find codec parameters|moov atom not found|EBML header parsing failed/i.test(
-      stderr,
-    )
-  ) {
-    throw new VideoError("corrupt", "The video file is damaged or not a video");
-  }
-  const stream = /Stream #\d+:\d+[^:]*: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})/.exec(stderr);
-  if (!stream) {
-    if (/Stream #\d+:\d+[^:]*: Audio:/.test(stderr))
-      throw new VideoError("no_video", "The file has sound but no picture");
-    throw new VideoError("corrupt", "The video file is damaged or not a video");
-  }
-  const duration = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(stderr);
-  const fps = /, (\d+(?:\.\d+)?) fps/.exec(stderr) ?? /, (\d+(?:\.\d+)?) tbr/.exec(stderr);
-  const rotate = /rotate\s*:\s*(-?\d+)/.exec(stderr);
-  let width = Number(stream[2]);
-  let height = Number(stream[3]);
-  // ffmpeg turns rotated phone videos upright while decoding; report the upright size.
-  if (rotate && Math.abs(Number(rotate[1])) % 180 === 90) [width, height] = [height, width];
-  return {
-    demuxer,
-    codec: stream[1] as string,
-    width,
-    height,
-    duration: duration ? Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3]) : 0,
-    fps: fps ? Number(fps[1]) : 25,
-  };
 }
 
 export interface SampledFrame {
