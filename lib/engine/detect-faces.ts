@@ -18,6 +18,11 @@ export interface DetectOptions {
   verify: boolean;
   /** Look at photos under 1920 px at a finer level too (see tiling.ts). */
   detail: boolean;
+  /**
+   * Only the finest level's windows (when there is more than one level): for a detector that is asked for small
+   * faces only, the whole-image pass and the coarser levels would find faces another detector has already found.
+   */
+  finestOnly?: boolean;
   /** Aborting stops submitting inference work and rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -54,7 +59,7 @@ export async function detectFaces(
   checkDetectable(image.width, image.height);
   options.signal?.throwIfAborted();
   const { input } = model;
-  const levels = planLevels({
+  const planned = planLevels({
     imageWidth: image.width,
     imageHeight: image.height,
     inputWidth: input.width,
@@ -63,12 +68,14 @@ export async function detectFaces(
     tiled: options.tiled,
     detail: options.detail,
   });
+  // planLevels lists the whole-image pass first, then the finest level, then coarser ones.
+  const levels = options.finestOnly && planned.length > 1 ? planned.slice(1, 2) : planned;
   const dims = inputDims(input);
   // Levels run side by side, so the small coarse pass is already computing while the fine level is resized; each
   // level's windows go in bounded batches, and a failure anywhere stops every level.
   const perLevel = await allOrNothing(
-    levels.map((level, levelIndex) => async (signal: AbortSignal) => {
-      const isWhole = levelIndex === 0;
+    levels.map((level) => async (signal: AbortSignal) => {
+      const isWhole = level === planned[0];
       const scaled = await resizeRgb(image, level.width, level.height);
       signal.throwIfAborted();
       return inBatches(

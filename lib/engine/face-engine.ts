@@ -1,9 +1,11 @@
-import { inBatches } from "./batches";
+import { allOrNothing, inBatches } from "./batches";
 import { cropPng, cropSquare, previewJpeg } from "./crops";
 import { detectFaces } from "./detect-faces";
+import { fuseSmallFaces, type SmallFaceFusion } from "./fusion";
 import { decodeImage } from "./image/decode-image";
 import { InferencePool } from "./inference/inference-pool";
 import { type DetectorName, detectorModel } from "./models";
+import { mediaPipeFullRange } from "./models/mediapipe-full-range";
 import type { Face, FaceWithCrop, RgbImage } from "./types";
 
 export interface FaceEngineOptions {
@@ -18,6 +20,11 @@ export interface FaceEngineOptions {
   maxPixels: number;
   /** Candidates down to this score are kept so that a caller can re-filter without re-running detection. */
   candidateFloor: number;
+  /**
+   * Photos (not video frames) are also searched for faces under ~40 px by MediaPipe's full-range detector on fine
+   * tiles, fused with the main detector's faces (see fusion.ts); null switches it off.
+   */
+  smallFaces: SmallFaceFusion | null;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: FaceEngineOptions = {
@@ -30,6 +37,7 @@ export const DEFAULT_ENGINE_OPTIONS: FaceEngineOptions = {
   threadsPerWorker: 1,
   maxPixels: 50_000_000,
   candidateFloor: 0.3,
+  smallFaces: { maxSide: 40, weight: 0.8 },
 };
 
 /** Default confidence threshold, as in Magic Hour's API. */
@@ -79,7 +87,8 @@ export function createFaceEngine(overrides: Partial<FaceEngineOptions> = {}): Fa
   const options = { ...DEFAULT_ENGINE_OPTIONS, ...overrides };
   const model = detectorModel(options.detector);
   const pool = new InferencePool({ workers: options.workers, threadsPerWorker: options.threadsPerWorker });
-  const detectPixels = (image: RgbImage, { signal, detail = false }: DetectPixelsOptions = {}) =>
+  const smallFaceModel = options.smallFaces ? mediaPipeFullRange() : null;
+  const find = (image: RgbImage, signal: AbortSignal | undefined, detail: boolean) =>
     detectFaces(image, model, pool, {
       tiled: options.tiled,
       verify: options.verify,
@@ -87,6 +96,29 @@ export function createFaceEngine(overrides: Partial<FaceEngineOptions> = {}): Fa
       detail,
       signal,
     });
+  const detectPixels = async (image: RgbImage, { signal, detail = false }: DetectPixelsOptions = {}) => {
+    const fusion = options.smallFaces;
+    if (!detail || !fusion || !smallFaceModel || !options.tiled) return find(image, signal, detail);
+    // Both detectors at once, so each keeps a worker busy; a failure in either stops the other.
+    const [main, small] = await allOrNothing(
+      [
+        (inner: AbortSignal) => find(image, inner, detail),
+        (inner: AbortSignal) =>
+          detectFaces(image, smallFaceModel, pool, {
+            tiled: true,
+            finestOnly: true,
+            verify: false,
+            minScore: options.candidateFloor / fusion.weight,
+            detail: true,
+            signal: inner,
+          }),
+      ],
+      signal,
+    );
+    return fuseSmallFaces(main ?? [], small ?? [], fusion)
+      .filter((face) => face.score >= options.candidateFloor)
+      .sort((a, b) => a.box.x + a.box.width / 2 - (b.box.x + b.box.width / 2));
+  };
 
   return {
     options,

@@ -49,22 +49,39 @@ export async function secondLook(
 ): Promise<Face[]> {
   const sure = faces.filter((face) => face.score >= SURE_SCORE);
   const uncertain = faces.filter((face) => face.score < SURE_SCORE);
+  const checked = await lookAgain(image, uncertain, model, pool, signal);
+  return [...sure, ...checked.filter((face): face is Face => face !== null)];
+}
+
+/**
+ * The two steps of the second look for every candidate, whatever its score: the confirmed face (reframed, with the
+ * combined score) or null where a look found nothing there. Exported for candidates of another detector, which
+ * BlazeFace checks the same way.
+ */
+export async function lookAgain(
+  image: RgbImage,
+  candidates: readonly Face[],
+  model: DetectorModel,
+  pool: InferencePool,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<Array<Face | null>> {
   // Candidates go in bounded batches (a texture can yield thousands), each batch one request of two looks apiece.
-  const quick = await inBatches(uncertain, (batch) => lookTwice(image, batch, quickModel, pool), signal);
-  const survivors = uncertain
-    .map((face, i) => ({ face, quickScore: weakest(quick[i]) }))
+  const quick = await inBatches(candidates, (batch) => lookTwice(image, batch, quickModel, pool), signal);
+  const survivors = candidates
+    .map((face, index) => ({ face, index, quickScore: weakest(quick[index]) }))
     .filter(({ quickScore }) => quickScore >= QUICK_LOOK_SCORE);
   const main = await inBatches(
     survivors.map(({ face }) => face),
     (batch) => lookTwice(image, batch, model, pool, MAIN_MOSAIC),
     signal,
   );
-  const confirmed = survivors.flatMap(({ face, quickScore }, i) => {
+  const results: Array<Face | null> = candidates.map(() => null);
+  survivors.forEach(({ face, index, quickScore }, i) => {
     const look = main[i];
-    if (!look?.framed) return [];
-    return [{ ...look.framed, score: Math.sqrt(face.score * Math.min(quickScore, weakest(look))) }];
+    if (look?.framed)
+      results[index] = { ...look.framed, score: Math.sqrt(face.score * Math.min(quickScore, weakest(look))) };
   });
-  return [...sure, ...confirmed];
+  return results;
 }
 
 interface TwoLooks {

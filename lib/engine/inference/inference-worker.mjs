@@ -5,6 +5,7 @@
 // with no TypeScript loader in between. The message types are declared in inference-protocol.ts.
 import { parentPort, workerData } from "node:worker_threads";
 import ort from "onnxruntime-node";
+import { createLiteRtSession } from "./litert-runtime.mjs";
 
 const { intraOpThreads } = workerData;
 
@@ -14,19 +15,23 @@ const sessions = new Map();
 function session(modelPath) {
   let pending = sessions.get(modelPath);
   if (!pending) {
-    pending = ort.InferenceSession.create(modelPath, {
-      executionProviders: ["cpu"],
-      graphOptimizationLevel: "all",
-      intraOpNumThreads: intraOpThreads,
-      interOpNumThreads: 1,
-      logSeverityLevel: 3,
-      // Spinning threads burn a core while idle; on a 2-core server that core is needed for HTTP and decoding.
-      extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
-    });
+    pending = modelPath.endsWith(".tflite") ? createLiteRtSession(modelPath) : onnxSession(modelPath);
     sessions.set(modelPath, pending);
     pending.catch(() => sessions.delete(modelPath));
   }
   return pending;
+}
+
+function onnxSession(modelPath) {
+  return ort.InferenceSession.create(modelPath, {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+    intraOpNumThreads: intraOpThreads,
+    interOpNumThreads: 1,
+    logSeverityLevel: 3,
+    // Spinning threads burn a core while idle; on a 2-core server that core is needed for HTTP and decoding.
+    extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
+  });
 }
 
 parentPort.on("message", async (request) => {
@@ -35,7 +40,10 @@ parentPort.on("message", async (request) => {
     const results = [];
     const transfer = [];
     for (const input of request.inputs) {
-      const feeds = { [input.name]: new ort.Tensor("float32", input.data, input.dims) };
+      // LiteRT sessions take the plain {data, dims} as it came; ONNX sessions want an ort.Tensor.
+      const feeds = {
+        [input.name]: model.isLiteRt ? input : new ort.Tensor("float32", input.data, input.dims),
+      };
       const outputs = await model.run(feeds);
       const copied = {};
       for (const [name, tensor] of Object.entries(outputs)) {
