@@ -4,8 +4,10 @@
  *      WIDER FACE protocol: AP easy / medium / hard, recall and precision at 0.5, false faces, time per photo;
  *   2. the composite regression set built by eval/dataset.ts from the face-api demo photos: recall and precision.
  *
- *   npm run eval -- [--set all|real|composite] [--detector blazeface|rfb320|all] [--single] [--no-second-look]
- *                   [--confidence 0.5] [--no-peer] [--record]
+ *   npm run eval -- [--set all|real|composite] [--detector blazeface|rfb320|mediapipe-full-range|all] [--single]
+ *                   [--no-second-look] [--no-small-faces] [--confidence 0.5] [--no-peer] [--record]
+ *
+ * --no-small-faces leaves out the MediaPipe full-range small-face pass that photos get beside BlazeFace.
  *
  * --record writes the numbers to eval/baseline.json (composite) and eval/real-baseline.json (real photos), which
  * the regression tests hold the engine to.
@@ -17,7 +19,7 @@ import { type EvalReport, evaluate } from "../eval/evaluate";
 import type { Scores } from "../eval/metrics";
 import { loadRealPhotos, realPhotosDir, runRealPhotos } from "../eval/real-photos";
 import { type RealReport, realPhotoTable, scoreRealPhotos } from "../eval/wider-protocol";
-import { aboveConfidence, createFaceEngine } from "../lib/engine/face-engine";
+import { aboveConfidence, createFaceEngine, DEFAULT_ENGINE_OPTIONS } from "../lib/engine/face-engine";
 import { decodeImage } from "../lib/engine/image/decode-image";
 import { DETECTOR_NAMES, type DetectorName } from "../lib/engine/models";
 
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     detector: { type: "string", default: "blazeface" },
     single: { type: "boolean", default: false },
     "no-second-look": { type: "boolean", default: false },
+    "no-small-faces": { type: "boolean", default: false },
     confidence: { type: "string", default: "0.5" },
     set: { type: "string", default: "all" },
     "no-peer": { type: "boolean", default: false },
@@ -56,8 +59,11 @@ function printTable(rows: EvalReport[]): void {
 
 const withPeer = !values["no-peer"];
 const verify = !values["no-second-look"];
+// The small-face pass is fused with BlazeFace; another detector is measured on its own.
+const smallFacesFor = (detector: DetectorName) =>
+  detector === "blazeface" && !values["no-small-faces"] ? DEFAULT_ENGINE_OPTIONS.smallFaces : null;
 const label = (detector: DetectorName) =>
-  `${detector}${values.single ? " single" : " tiled"}${verify ? "" : ", first look only"}`;
+  `${detector}${values.single ? " single" : " tiled"}${verify ? "" : ", first look only"}${smallFacesFor(detector) ? " + small faces" : ""}`;
 const peer = withPeer
   ? await (await import("./bench/face-api-peer")).createFaceApiPeer({ minConfidence: 0.3 })
   : null;
@@ -84,7 +90,12 @@ async function realPhotoSection(): Promise<void> {
   console.log(`\nreal photos: ${photos.length} from ${realPhotosDir()}`);
   const reports: RealReport[] = [];
   for (const detector of detectors) {
-    const engine = createFaceEngine({ detector, tiled: !values.single, verify });
+    const engine = createFaceEngine({
+      detector,
+      tiled: !values.single,
+      verify,
+      smallFaces: smallFacesFor(detector),
+    });
     // Warm: models loaded and workers started, as in a running server.
     await engine.detectImage(readFileSync(photos[0]?.file as string));
     const runs = await runRealPhotos(photos, async (bytes) => (await engine.detectImage(bytes)).faces);
@@ -127,7 +138,12 @@ async function compositeSection(): Promise<void> {
   );
   const rows: EvalReport[] = [];
   for (const detector of detectors) {
-    const engine = createFaceEngine({ detector, tiled: !values.single, verify });
+    const engine = createFaceEngine({
+      detector,
+      tiled: !values.single,
+      verify,
+      smallFaces: smallFacesFor(detector),
+    });
     rows.push(
       await evaluate(label(detector), images, async (image) =>
         aboveConfidence((await engine.detectImage(image.bytes, { crops: false })).faces, confidence),

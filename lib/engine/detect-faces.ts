@@ -23,6 +23,8 @@ export interface DetectOptions {
    * faces only, the whole-image pass and the coarser levels would find faces another detector has already found.
    */
   finestOnly?: boolean;
+  /** Look only at the windows this accepts (each given as its rectangle in source pixels). */
+  keepWindow?: (window: Box) => boolean;
   /** Aborting stops submitting inference work and rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -70,6 +72,13 @@ export async function detectFaces(
   });
   // planLevels lists the whole-image pass first, then the finest level, then coarser ones.
   const levels = options.finestOnly && planned.length > 1 ? planned.slice(1, 2) : planned;
+  const keep = (window: PlannedWindow, level: PlannedLevel) =>
+    options.keepWindow?.({
+      x: window.x / level.scaleX,
+      y: window.y / level.scaleY,
+      width: input.width / level.scaleX,
+      height: input.height / level.scaleY,
+    }) ?? true;
   const dims = inputDims(input);
   // Levels run side by side, so the small coarse pass is already computing while the fine level is resized; each
   // level's windows go in bounded batches, and a failure anywhere stops every level.
@@ -79,7 +88,7 @@ export async function detectFaces(
       const scaled = await resizeRgb(image, level.width, level.height);
       signal.throwIfAborted();
       return inBatches(
-        level.windows,
+        options.keepWindow ? level.windows.filter((window) => keep(window, level)) : level.windows,
         async (windows) => {
           const outputs = await pool.run(
             model.modelPath,

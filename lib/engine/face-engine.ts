@@ -1,7 +1,7 @@
 import { allOrNothing, inBatches } from "./batches";
 import { cropPng, cropSquare, previewJpeg } from "./crops";
 import { detectFaces } from "./detect-faces";
-import { fuseSmallFaces, type SmallFaceFusion } from "./fusion";
+import { fuseSmallFaces, nearSmallFace, type SmallFaceFusion } from "./fusion";
 import { decodeImage } from "./image/decode-image";
 import { InferencePool } from "./inference/inference-pool";
 import { type DetectorName, detectorModel } from "./models";
@@ -37,7 +37,7 @@ export const DEFAULT_ENGINE_OPTIONS: FaceEngineOptions = {
   threadsPerWorker: 1,
   maxPixels: 50_000_000,
   candidateFloor: 0.3,
-  smallFaces: { maxSide: 40, weight: 0.8 },
+  smallFaces: { maxSide: 40, from: 0.3, weight: 0.5, hintSide: 60, margin: 150 },
 };
 
 /** Default confidence threshold, as in Magic Hour's API. */
@@ -99,23 +99,18 @@ export function createFaceEngine(overrides: Partial<FaceEngineOptions> = {}): Fa
   const detectPixels = async (image: RgbImage, { signal, detail = false }: DetectPixelsOptions = {}) => {
     const fusion = options.smallFaces;
     if (!detail || !fusion || !smallFaceModel || !options.tiled) return find(image, signal, detail);
-    // Both detectors at once, so each keeps a worker busy; a failure in either stops the other.
-    const [main, small] = await allOrNothing(
-      [
-        (inner: AbortSignal) => find(image, inner, detail),
-        (inner: AbortSignal) =>
-          detectFaces(image, smallFaceModel, pool, {
-            tiled: true,
-            finestOnly: true,
-            verify: false,
-            minScore: options.candidateFloor / fusion.weight,
-            detail: true,
-            signal: inner,
-          }),
-      ],
+    // The small-face detector looks where the main detector's faces say a crowd is (see fusion.ts), so it runs after.
+    const main = await find(image, signal, detail);
+    const small = await detectFaces(image, smallFaceModel, pool, {
+      tiled: true,
+      finestOnly: true,
+      keepWindow: (window) => nearSmallFace(window, main, fusion),
+      verify: false,
+      minScore: Math.max(options.candidateFloor, fusion.from),
+      detail: true,
       signal,
-    );
-    return fuseSmallFaces(main ?? [], small ?? [], fusion)
+    });
+    return fuseSmallFaces(main, small, fusion)
       .filter((face) => face.score >= options.candidateFloor)
       .sort((a, b) => a.box.x + a.box.width / 2 - (b.box.x + b.box.width / 2));
   };

@@ -20,7 +20,7 @@ export function mediaPipeFullRange(): DetectorModel {
     name: "mediapipe-full-range",
     modelPath: packageFile("@mediapipe/face_detection", "face_detection_full_range_sparse.tflite"),
     input: { name: "input_1", width: SIZE, height: SIZE, layout: "nhwc", mean: 127.5, std: 127.5 },
-    fineWindow: 250,
+    fineWindow: 192,
     // Its box, like BlazeFace's, is a square from the brows to below the mouth; WIDER FACE's faces are 0.87 × as wide
     // and 1.15 × as tall, centred 0.07 of the box higher (medians over 169 matched faces of the real-photo set).
     boxStyle: { width: 0.87, height: 1.15, shiftY: -0.07 },
