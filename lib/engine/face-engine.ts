@@ -1,4 +1,4 @@
-import { allOrNothing, inBatches } from "./batches";
+import { inBatches } from "./batches";
 import { cropPng, cropSquare, previewJpeg } from "./crops";
 import { detectFaces } from "./detect-faces";
 import { fuseSmallFaces, nearSmallFace, type SmallFaceFusion } from "./fusion";
