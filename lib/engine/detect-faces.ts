@@ -23,8 +23,8 @@ export interface DetectOptions {
    * faces only, the whole-image pass and the coarser levels would find faces another detector has already found.
    */
   finestOnly?: boolean;
-  /** Look only at the windows this accepts (each given as its rectangle in source pixels). */
-  keepWindow?: (window: Box) => boolean;
+  /** Look only at the windows this picks (indices into a level's windows, given as rectangles in source pixels). */
+  selectWindows?: (windows: readonly Box[]) => number[];
   /** Aborting stops submitting inference work and rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -72,13 +72,16 @@ export async function detectFaces(
   });
   // planLevels lists the whole-image pass first, then the finest level, then coarser ones.
   const levels = options.finestOnly && planned.length > 1 ? planned.slice(1, 2) : planned;
-  const keep = (window: PlannedWindow, level: PlannedLevel) =>
-    options.keepWindow?.({
+  const select = (level: PlannedLevel): PlannedWindow[] => {
+    if (!options.selectWindows) return level.windows;
+    const rects = level.windows.map((window) => ({
       x: window.x / level.scaleX,
       y: window.y / level.scaleY,
       width: input.width / level.scaleX,
       height: input.height / level.scaleY,
-    }) ?? true;
+    }));
+    return options.selectWindows(rects).flatMap((index) => level.windows[index] ?? []);
+  };
   const dims = inputDims(input);
   // Levels run side by side, so the small coarse pass is already computing while the fine level is resized; each
   // level's windows go in bounded batches, and a failure anywhere stops every level.
@@ -88,7 +91,7 @@ export async function detectFaces(
       const scaled = await resizeRgb(image, level.width, level.height);
       signal.throwIfAborted();
       return inBatches(
-        options.keepWindow ? level.windows.filter((window) => keep(window, level)) : level.windows,
+        select(level),
         async (windows) => {
           const outputs = await pool.run(
             model.modelPath,

@@ -1,7 +1,7 @@
 import { inBatches } from "./batches";
 import { cropPng, cropSquare, previewJpeg } from "./crops";
 import { detectFaces } from "./detect-faces";
-import { fuseSmallFaces, nearSmallFace, type SmallFaceFusion } from "./fusion";
+import { fuseSmallFaces, type SmallFaceFusion, windowsNearSmallFaces } from "./fusion";
 import { decodeImage } from "./image/decode-image";
 import { InferencePool } from "./inference/inference-pool";
 import { type DetectorName, detectorModel } from "./models";
@@ -37,7 +37,7 @@ export const DEFAULT_ENGINE_OPTIONS: FaceEngineOptions = {
   threadsPerWorker: 1,
   maxPixels: 50_000_000,
   candidateFloor: 0.3,
-  smallFaces: { maxSide: 40, from: 0.3, weight: 0.5, hintSide: 60, margin: 150 },
+  smallFaces: { maxSide: 40, from: 0.3, weight: 0.5, hintSide: 60, margin: 150, maxWindows: 12 },
 };
 
 /** Default confidence threshold, as in Magic Hour's API. */
@@ -104,7 +104,7 @@ export function createFaceEngine(overrides: Partial<FaceEngineOptions> = {}): Fa
     const small = await detectFaces(image, smallFaceModel, pool, {
       tiled: true,
       finestOnly: true,
-      keepWindow: (window) => nearSmallFace(window, main, fusion),
+      selectWindows: (windows) => windowsNearSmallFaces(windows, main, fusion),
       verify: false,
       minScore: Math.max(options.candidateFloor, fusion.from),
       detail: true,

@@ -8,6 +8,8 @@ export interface SmallFaceFusion {
    */
   hintSide: number;
   margin: number;
+  /** At most this many windows per photo (a crowd of small faces would otherwise ask for every window). */
+  maxWindows: number;
   /** A face only the small-face detector reports is kept when its box's longer side is under this (source px). */
   maxSide: number;
   /**
@@ -19,19 +21,33 @@ export interface SmallFaceFusion {
   weight: number;
 }
 
-/** Whether a window (source pixels) is near a small face the main detector found, so worth a small-face look. */
-export function nearSmallFace(window: Box, main: readonly Face[], fusion: SmallFaceFusion): boolean {
-  return main.some((face) => {
-    if (Math.max(face.box.width, face.box.height) >= fusion.hintSide) return false;
-    const cx = face.box.x + face.box.width / 2;
-    const cy = face.box.y + face.box.height / 2;
-    return (
-      cx > window.x - fusion.margin &&
-      cx < window.x + window.width + fusion.margin &&
-      cy > window.y - fusion.margin &&
-      cy < window.y + window.height + fusion.margin
-    );
-  });
+/**
+ * The windows (source pixels) worth a small-face look: those within `margin` of a small face the main detector
+ * found, the ones near the most such faces first, at most `maxWindows`, returned in plan order.
+ */
+export function windowsNearSmallFaces(
+  windows: readonly Box[],
+  main: readonly Face[],
+  fusion: SmallFaceFusion,
+): number[] {
+  const hints = main
+    .filter((face) => Math.max(face.box.width, face.box.height) < fusion.hintSide)
+    .map((face) => [face.box.x + face.box.width / 2, face.box.y + face.box.height / 2] as const);
+  const near = (window: Box) =>
+    hints.filter(
+      ([cx, cy]) =>
+        cx > window.x - fusion.margin &&
+        cx < window.x + window.width + fusion.margin &&
+        cy > window.y - fusion.margin &&
+        cy < window.y + window.height + fusion.margin,
+    ).length;
+  return windows
+    .map((window, index) => ({ index, count: near(window) }))
+    .filter(({ count }) => count > 0)
+    .sort((a, b) => b.count - a.count || a.index - b.index)
+    .slice(0, fusion.maxWindows)
+    .map(({ index }) => index)
+    .sort((a, b) => a - b);
 }
 
 /** Boxes overlapping this much (IoU) are the same face seen by both detectors. */
