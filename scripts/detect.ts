@@ -22,7 +22,7 @@ import { readHead } from "../lib/media/read-head";
 import { sniffVideo } from "../lib/media/sniff-media";
 
 const USAGE =
-  "usage: npm run --silent detect -- [--confidence 0.5] [--json] [--crops DIR] [--detector blazeface|rfb320] [--single] FILE...";
+  "usage: npm run --silent detect -- [--confidence 0.5] [--json] [--crops DIR] [--detector blazeface|rfb320|mediapipe-full-range] [--single] FILE...";
 
 const Args = z.object({
   confidence: z.coerce.number().min(0).max(1),

@@ -87,7 +87,9 @@ export function createFaceEngine(overrides: Partial<FaceEngineOptions> = {}): Fa
   const options = { ...DEFAULT_ENGINE_OPTIONS, ...overrides };
   const model = detectorModel(options.detector);
   const pool = new InferencePool({ workers: options.workers, threadsPerWorker: options.threadsPerWorker });
-  const smallFaceModel = options.smallFaces ? mediaPipeFullRange() : null;
+  // The small-face pass joins another detector; MediaPipe full-range as the main detector has nothing to add to itself.
+  const smallFaceModel =
+    options.smallFaces && options.detector !== "mediapipe-full-range" ? mediaPipeFullRange() : null;
   const find = (image: RgbImage, signal: AbortSignal | undefined, detail: boolean) =>
     detectFaces(image, model, pool, {
       tiled: options.tiled,
