@@ -1,0 +1,24 @@
+import type { Candidate } from "./candidate";
+import { currentEngine } from "./engine";
+import { faceApiSsd } from "./face-api-ssd";
+import { faceBoxes } from "./faceboxes";
+import { mediapipeFull } from "./mediapipe-full";
+import { retinaFace } from "./retinaface";
+
+/** Every candidate `npm run eval:candidates` knows, the current engine first as the reference. */
+export function allCandidates(): Candidate[] {
+  return [
+    currentEngine(),
+    faceBoxes([1]),
+    faceBoxes([1, 3]),
+    mediapipeFull(false),
+    mediapipeFull(true),
+    faceApiSsd(false),
+    faceApiSsd(true),
+    retinaFace(),
+    retinaFace(640),
+    retinaFace(320),
+  ];
+}
+
+export type { Candidate } from "./candidate";
