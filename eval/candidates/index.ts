@@ -13,6 +13,8 @@ export function allCandidates(): Candidate[] {
     faceBoxes([1, 3]),
     mediapipeFull(false),
     mediapipeFull(true),
+    mediapipeFull(false, "litert"),
+    mediapipeFull(true, "litert"),
     faceApiSsd(false),
     faceApiSsd(true),
     retinaFace(),
