@@ -27,7 +27,8 @@ const { values } = parseArgs({
 
 const candidates = allCandidates();
 if (values.list) {
-  for (const c of candidates) console.log(`${c.name}\t${c.source}`);
+  for (const c of candidates)
+    console.log(`${c.name}${c.slow ? " (slow: only with --only)" : ""}\t${c.source}`);
   process.exit(0);
 }
 const wanted = values.only?.split(",").map((s) => s.trim());
@@ -38,7 +39,7 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
-const chosen = wanted ? candidates.filter((c) => wanted.includes(c.name)) : candidates;
+const chosen = wanted ? candidates.filter((c) => wanted.includes(c.name)) : candidates.filter((c) => !c.slow);
 
 const photos = loadRealPhotos();
 if (!photos) {

@@ -21,6 +21,8 @@ export interface Candidate {
    * shared, loaded machine doesn't blur. Absent where the adapter can't see the runs (the engine's workers).
    */
   passes?: { count: number };
+  /** Too slow for the default run on this machine: measured only when named with `--only`. */
+  slow?: boolean;
   /** Load weights and runtime; called once before timing starts. */
   load(): Promise<void>;
   detect(image: RgbImage): Promise<Detection[]>;

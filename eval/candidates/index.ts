@@ -3,6 +3,7 @@ import { currentEngine } from "./engine";
 import { faceApiSsd } from "./face-api-ssd";
 import { faceBoxes } from "./faceboxes";
 import { mediapipeFull } from "./mediapipe-full";
+import { mtcnn } from "./mtcnn";
 import { retinaFace } from "./retinaface";
 
 /** Every candidate `npm run eval:candidates` knows, the current engine first as the reference. */
@@ -20,6 +21,7 @@ export function allCandidates(): Candidate[] {
     retinaFace(),
     retinaFace(640),
     retinaFace(320),
+    mtcnn(),
   ];
 }
 
