@@ -20,6 +20,7 @@ export function allCandidates(): Candidate[] {
     faceApiSsd(true),
     retinaFace(),
     retinaFace(640),
+    retinaFace(427),
     retinaFace(320),
     mtcnn(),
   ];
