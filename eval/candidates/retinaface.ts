@@ -14,7 +14,8 @@ import { cutAndScale, cutByTileEdge, planTiles } from "./pixels";
  * landmarks; it only needs an RGBA ImageData-like object, so it runs under onnxruntime-node unchanged.
  *
  * Because the input is fixed, a photo is letterboxed into 640 (one pass); tiled adds windows of `tile` source
- * pixels scaled to 640 (640 = 1×, 320 = 2× for faces of 10–20 px), boxes cut by a window's inner edge dropped.
+ * pixels scaled to 640 (640 = 1×, 320 = 2× for faces of 10–20 px) at 75 % stride, boxes cut by a window's inner
+ * edge dropped, then the engine's cross-pass merge.
  */
 
 const SIZE = 640;
@@ -64,6 +65,8 @@ export function retinaFace(tile?: number): Candidate {
         intraOpNumThreads: 2,
         extra: { session: { intra_op: { allow_spinning: "0" } } },
       });
+      // The package types these as onnxruntime-web's; onnxruntime-node's session and Tensor have the same run()
+      // and getData() it calls.
       detector = new Retinaface(session as never, ort.Tensor as never, SIZE, SIZE);
     },
     async detect(image) {
