@@ -2,6 +2,7 @@ import type { Candidate } from "./candidate";
 import { currentEngine } from "./engine";
 import { faceApiSsd } from "./face-api-ssd";
 import { faceBoxes } from "./faceboxes";
+import { fused } from "./fusion";
 import { mediapipeFull } from "./mediapipe-full";
 import { mtcnn } from "./mtcnn";
 import { retinaFace } from "./retinaface";
@@ -22,6 +23,7 @@ export function allCandidates(): Candidate[] {
     retinaFace(640),
     retinaFace(427),
     retinaFace(320),
+    fused(currentEngine(), retinaFace(427)),
     mtcnn(),
   ];
 }
