@@ -31,6 +31,15 @@ const nextConfig = {
     "libheif-js",
     "pdfjs-dist",
     "bmpimagejs",
+    // The scale-out clients: loaded as they are published (native bits, dynamic requires, Lua scripts read from
+    // their package at run time), not bundled.
+    "bullmq",
+    "ioredis",
+    "pg",
+    "prom-client",
+    "@aws-sdk/client-s3",
+    "@aws-sdk/lib-storage",
+    "@aws-sdk/s3-request-presigner",
   ],
   poweredByHeader: false,
   allowedDevOrigins: allowedDevOrigins(),

@@ -1,12 +1,12 @@
 import { connection } from "next/server";
 import { MyResults } from "@/components/my-results";
 import { UploadPanel } from "@/components/upload-panel";
-import { serverContext } from "@/lib/server/context";
+import { serverConfig } from "@/lib/server/context";
 
 export default async function HomePage() {
   // The retention period is runtime configuration, so the page is rendered per request, not at build time.
   await connection();
-  const { retentionMs, provider, maxUploadBytes } = serverContext().config;
+  const { retentionMs, provider, maxUploadBytes } = serverConfig();
   const retentionDays = retentionMs / 86_400_000;
   return (
     <main className="mx-auto flex max-w-3xl flex-col items-center px-4 py-8 sm:py-14">

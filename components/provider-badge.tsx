@@ -1,12 +1,12 @@
 import { connection } from "next/server";
-import { serverContext } from "@/lib/server/context";
+import { serverConfig } from "@/lib/server/context";
 
 const LABELS = { local: "Runs on this server", "magic-hour": "Uses Magic Hour" } as const;
 
 /** Which provider detects faces on this server, read at request time (configuration is runtime, not build time). */
 export async function ProviderBadge() {
   await connection();
-  const provider = serverContext().config.provider;
+  const provider = serverConfig().provider;
   return (
     <span
       title={provider === "local" ? "Faces are found on this server" : "Faces are found by Magic Hour's API"}

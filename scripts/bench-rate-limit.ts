@@ -9,6 +9,7 @@
  */
 import os from "node:os";
 import { parseArgs } from "node:util";
+import { memoryRateLimitStore } from "../lib/server/limits/rate-limit-store";
 import { RateLimiter } from "../lib/server/rate-limit";
 import { ensureProductionBuild, startServer } from "../lib/testing/next-server";
 
@@ -54,7 +55,7 @@ console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, no
 const header = Array.from({ length: ADDRESSES / BLOCK }, (_, i) => `${(i + 1) * 5}k`);
 console.log(`| take(), per new address, table size up to | ${header.join(" | ")} |`);
 console.log(`|---|${header.map(() => "---").join("|")}|`);
-const current = new RateLimiter("bench", 120);
+const current = new RateLimiter("bench", 120, memoryRateLimitStore());
 console.log(`| this limiter | ${perBlock((key) => current.take(key)).join(" | ")} |`);
 const sweeping = new SweepingLimiter(120);
 console.log(`| the sweeping one it replaced | ${perBlock((key) => sweeping.take(key)).join(" | ")} |\n`);

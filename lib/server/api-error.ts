@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { observeHttpRequest } from "./http-observer";
 import { ID_PATTERN } from "./ids";
 import { errorFields, type LogLevel, log } from "./log";
 import { isStorageFull, STORAGE_FULL_MESSAGE } from "./storage-full";
@@ -52,7 +53,26 @@ export function errorResponse(error: unknown, request?: Request): Response {
   }
   // A full disk is the server's condition, not a fault in the request: a 507 the client can retry later.
   if (isStorageFull(error)) return Response.json({ message: STORAGE_FULL_MESSAGE }, { status: 507 });
+  // PostgreSQL, Redis or the bucket not answering: another instance (or a retry) may do better than this one now.
+  if (isServiceUnreachable(error)) {
+    return Response.json(
+      { message: "A service this server depends on is not answering; try again shortly" },
+      { status: 503, headers: { "Retry-After": "5" } },
+    );
+  }
   return Response.json({ message: "Internal server error" }, { status: 500 });
+}
+
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "EAI_AGAIN"]);
+const UNREACHABLE_MESSAGES =
+  /Connection is closed|Stream isn't writeable|enableOfflineQueue|Connection terminated|timeout exceeded when trying to connect/;
+
+function isServiceUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && UNREACHABLE_CODES.has(code)) return true;
+  if (UNREACHABLE_MESSAGES.test(error.message)) return true;
+  return error instanceof AggregateError && error.errors.some(isServiceUnreachable);
 }
 
 /** A request id from a proxy in front is kept (so its logs and ours line up) when it looks like one. */
@@ -118,10 +138,17 @@ export function handle<Args extends unknown[]>(
     }
     response = withHeader(response, "X-Request-Id", requestId);
     const pathname = request ? new URL(request.url).pathname : "";
+    const route = routeOf(pathname);
+    observeHttpRequest(
+      route,
+      request?.method ?? "GET",
+      extra.aborted ? 499 : response.status,
+      (performance.now() - started) / 1000,
+    );
     log(level, "request", {
       request_id: requestId,
       method: request?.method,
-      route: routeOf(pathname),
+      route,
       // Nginx's "client closed request": the client never saw an answer.
       status: extra.aborted ? 499 : response.status,
       duration_ms: Math.round((performance.now() - started) * 10) / 10,

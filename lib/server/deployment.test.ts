@@ -24,7 +24,7 @@ describe("parseDeployment", () => {
       ...S3,
       S3_ACCESS_KEY_ID: "id",
       S3_SECRET_ACCESS_KEY: "secret",
-      SERVER_ROLE: "worker",
+      PROCESS_ROLE: "worker",
       WORKER_PORT: "9500",
       REDIS_PREFIX: "faces_eu",
     });
@@ -66,10 +66,10 @@ describe("parseDeployment", () => {
   });
 
   it("refuses a web or worker process without every shared service, naming the missing ones", () => {
-    expect(() => parseDeployment({ SERVER_ROLE: "web", DATABASE_URL: PG })).toThrow(
-      "SERVER_ROLE=web runs beside other processes, which must share tasks, jobs and files: set REDIS_URL, S3_BUCKET",
+    expect(() => parseDeployment({ PROCESS_ROLE: "web", DATABASE_URL: PG })).toThrow(
+      "PROCESS_ROLE=web runs beside other processes, which must share tasks, jobs and files: set REDIS_URL, S3_BUCKET",
     );
-    expect(() => parseDeployment({ SERVER_ROLE: "worker" })).toThrow(
+    expect(() => parseDeployment({ PROCESS_ROLE: "worker" })).toThrow(
       "set DATABASE_URL, REDIS_URL, S3_BUCKET",
     );
   });
@@ -96,7 +96,7 @@ describe("parseDeployment", () => {
     );
     expect(() => parseDeployment({ REDIS_URL: "cache:6379" })).toThrow("REDIS_URL: must be a redis://");
     expect(() => parseDeployment({ S3_BUCKET: "Faces_Bucket" })).toThrow("S3_BUCKET: must be a bucket name");
-    expect(() => parseDeployment({ SERVER_ROLE: "both" })).toThrow("SERVER_ROLE");
+    expect(() => parseDeployment({ PROCESS_ROLE: "both" })).toThrow("PROCESS_ROLE");
     expect(() => parseDeployment({ WORKER_PORT: "70000" })).toThrow("WORKER_PORT");
     expect(() => parseDeployment({ S3_BUCKET: "faces", S3_FORCE_PATH_STYLE: "yes" })).toThrow(
       "S3_FORCE_PATH_STYLE: must be true or false",

@@ -34,6 +34,8 @@ export interface Deployment {
   workerPort: number;
   /** Prefix of every Redis key (BullMQ's and the counters'): deployments (or test runs) sharing one Redis differ. */
   redisPrefix: string;
+  /** When set, the web's `/metrics` answers only `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
 }
 
 const optionalText = z
@@ -47,7 +49,7 @@ const flag = z
   .transform((value) => (value === undefined ? undefined : value === "true" || value === "1"));
 
 const DeploymentSchema = z.object({
-  SERVER_ROLE: z.enum(["all", "web", "worker"]).default("all"),
+  PROCESS_ROLE: z.enum(["all", "web", "worker"]).default("all"),
   DATABASE_URL: optionalText.pipe(
     z
       .string()
@@ -74,6 +76,7 @@ const DeploymentSchema = z.object({
   S3_SECRET_ACCESS_KEY: optionalText,
   S3_FORCE_PATH_STYLE: flag,
   WORKER_PORT: z.coerce.number().int().min(1).max(65535).default(9464),
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   REDIS_PREFIX: optionalText.pipe(
     z
       .string()
@@ -121,10 +124,10 @@ export function parseDeployment(env: Record<string, string | undefined>): Deploy
     S3_BUCKET: s3Named.length > 0,
   };
   const missing = (Object.keys(shared) as Array<keyof typeof shared>).filter((name) => !shared[name]);
-  if (e.SERVER_ROLE !== "all" && missing.length > 0) {
+  if (e.PROCESS_ROLE !== "all" && missing.length > 0) {
     // A web-only or worker-only process always has peers, and peers must share the database, the queue and files.
     problems.push(
-      `SERVER_ROLE=${e.SERVER_ROLE} runs beside other processes, which must share tasks, jobs and files: set ${missing.join(", ")}`,
+      `PROCESS_ROLE=${e.PROCESS_ROLE} runs beside other processes, which must share tasks, jobs and files: set ${missing.join(", ")}`,
     );
   } else if (e.REDIS_URL && missing.length > 0) {
     // A queue in Redis hands jobs to processes on any host: each must reach the same tasks and the same files.
@@ -135,7 +138,7 @@ export function parseDeployment(env: Record<string, string | undefined>): Deploy
   if (problems.length > 0) throw new Error(`Invalid configuration: ${problems.join("; ")}`);
 
   return {
-    role: e.SERVER_ROLE,
+    role: e.PROCESS_ROLE,
     database: e.DATABASE_URL ? { kind: "postgres", url: e.DATABASE_URL } : { kind: "sqlite" },
     queue: e.REDIS_URL ? { kind: "redis", url: e.REDIS_URL } : { kind: "in-process" },
     blobs: e.S3_BUCKET
@@ -154,6 +157,7 @@ export function parseDeployment(env: Record<string, string | undefined>): Deploy
       : { kind: "local" },
     workerPort: e.WORKER_PORT,
     redisPrefix: e.REDIS_PREFIX,
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

@@ -39,6 +39,11 @@ export class DetectionQueue {
     return this.perLane.get(lane) ?? 0;
   }
 
+  /** Tasks waiting and running, across lanes (for /metrics). */
+  counts(): { waiting: number; delayed: number; running: number } {
+    return { waiting: this.queued.size - this.running, delayed: 0, running: this.running };
+  }
+
   /** Resolves once nothing is waiting or running (tests and graceful shutdown). */
   idle(): Promise<void> {
     if (this.running === 0 && this.lanes.size === 0) return Promise.resolve();

@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import { strToU8, Zip, ZipPassThrough } from "fflate";
 import type { ServerContext } from "./context";
 import { facesCsv, facesJson, faceTable } from "./exports/face-table";
@@ -10,12 +9,12 @@ import { detectionView } from "./web-detections";
  * read only when the client has taken what came before, so a download holds about one crop in memory however many
  * faces the task has and however slowly the client reads.
  */
-export function facesZip(
+export async function facesZip(
   ctx: ServerContext,
   id: string,
   confidence: number,
-): { name: string; stream: ReadableStream<Uint8Array> } | null {
-  const view = detectionView(ctx, id);
+): Promise<{ name: string; stream: ReadableStream<Uint8Array> } | null> {
+  const view = await detectionView(ctx, id);
   if (view?.status !== "complete") return null;
   const rows = faceTable(view, confidence);
   const texts: Array<[string, string]> = [
@@ -41,7 +40,9 @@ export function facesZip(
           const entry = new ZipPassThrough(row.name);
           zip.add(entry);
           try {
-            for await (const chunk of createReadStream(ctx.storage.pathFor(row.key))) {
+            const crop = await ctx.blobs.get(row.key);
+            if (!crop) throw new Error(`${row.key} is gone`);
+            for await (const chunk of crop.stream) {
               entry.push(chunk as Buffer);
             }
           } catch (error) {

@@ -15,7 +15,7 @@ export interface Metrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
-export function createMetrics(role: string, queue: JobQueue): Metrics {
+export function createMetrics(role: string, queue: Pick<JobQueue, "counts">): Metrics {
   const registers = [new Registry()];
   const registry = registers[0] as Registry;
   registry.setDefaultLabels({ role });

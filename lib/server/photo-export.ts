@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { facesAtConfidence } from "../api/detection-view";
 import { decodeImage } from "../engine/image/decode-image";
@@ -45,8 +44,8 @@ export async function exportPhoto(
   style: PhotoStyle,
   confidence: number,
 ): Promise<{ name: string; bytes: Buffer } | null> {
-  const view = detectionView(ctx, id);
-  const task = view ? ctx.tasks.get(id) : undefined;
+  const view = await detectionView(ctx, id);
+  const task = view ? await ctx.tasks.get(id) : undefined;
   if (!view || !task?.inputKey || view.status !== "complete" || view.expired) return null;
   if (view.kind !== "image")
     throw new ApiError(422, "Only photos can be downloaded with frames or blurred faces");
@@ -66,7 +65,11 @@ async function render(
   style: PhotoStyle,
   boxes: Box[],
 ): Promise<Buffer> {
-  const image = await decodeImage(await readFile(ctx.storage.pathFor(inputKey)), {
+  const found = await ctx.blobs.get(inputKey);
+  if (!found) throw new ApiError(404, "Not Found");
+  const chunks: Buffer[] = [];
+  for await (const chunk of found.stream) chunks.push(chunk as Buffer);
+  const image = await decodeImage(Buffer.concat(chunks), {
     maxPixels: ctx.config.maxImagePixels,
   });
   const raw = { raw: { width: image.width, height: image.height, channels: 3 as const } };

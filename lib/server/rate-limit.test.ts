@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { memoryRateLimitStore } from "./limits/rate-limit-store";
 import { RateLimited, RateLimiter, rateLimitHeaders, takeLimits } from "./rate-limit";
 
 function clock(start = 1_000_000) {
@@ -7,50 +8,40 @@ function clock(start = 1_000_000) {
 }
 
 describe("RateLimiter", () => {
-  it("allows the limit per key per minute, then refuses until the key's window ends", () => {
+  it("allows the limit per key per minute, then refuses until the key's window ends", async () => {
     const time = clock();
-    const limiter = new RateLimiter("test", 3, time.now);
-    expect([1, 2, 3].map(() => limiter.take("a")?.limited)).toEqual([false, false, false]);
-    const refused = limiter.take("a");
-    expect(refused).toMatchObject({ limited: true, remaining: 0, resetSeconds: 60 });
-    expect(limiter.take("b")?.limited).toBe(false);
+    const limiter = new RateLimiter("test", 3, memoryRateLimitStore(time.now));
+    const first = [await limiter.take("a"), await limiter.take("a"), await limiter.take("a")];
+    expect(first.map((state) => state?.limited)).toEqual([false, false, false]);
+    expect(await limiter.take("a")).toMatchObject({ limited: true, remaining: 0, resetSeconds: 60 });
+    expect((await limiter.take("b"))?.limited).toBe(false);
     time.advance(59_000);
-    expect(limiter.take("a")).toMatchObject({ limited: true, resetSeconds: 1 });
+    expect(await limiter.take("a")).toMatchObject({ limited: true, resetSeconds: 1 });
     time.advance(1_000);
-    expect(limiter.take("a")).toMatchObject({ limited: false, remaining: 2, resetSeconds: 60 });
+    expect(await limiter.take("a")).toMatchObject({ limited: false, remaining: 2, resetSeconds: 60 });
   });
 
-  it("is off at 0", () => {
-    const limiter = new RateLimiter("off", 0);
-    for (let i = 0; i < 1000; i++) expect(limiter.take("a")).toBeNull();
+  it("is off at 0", async () => {
+    const limiter = new RateLimiter("off", 0, memoryRateLimitStore());
+    for (let i = 0; i < 1000; i++) expect(await limiter.take("a")).toBeNull();
   });
 
-  it("forgets expired windows as time passes, without waiting for the table to grow", () => {
+  it("keeps each policy's counts apart in one store", async () => {
+    const store = memoryRateLimitStore();
+    const [web, reruns] = [new RateLimiter("web", 1, store), new RateLimiter("reruns", 1, store)];
+    expect((await web.take("1.2.3.4"))?.limited).toBe(false);
+    expect((await reruns.take("1.2.3.4"))?.limited).toBe(false);
+    expect((await web.take("1.2.3.4"))?.limited).toBe(true);
+  });
+
+  it("keeps a key's newer window when an older one for the same key expires", async () => {
     const time = clock();
-    const limiter = new RateLimiter("test", 120, time.now);
-    for (let i = 0; i < 40_000; i++) {
-      limiter.take(`address-${i}`);
-      if (i % 1000 === 999) time.advance(1_000);
-    }
-    // 40 s of new addresses: none has expired yet.
-    expect(limiter.size).toBe(40_000);
-    time.advance(30_000);
-    limiter.take("late");
-    // 70 s after the first: the windows opened in the first 10 s (11 batches of 1000) are gone, the rest stay.
-    expect(limiter.size).toBe(29_000 + 1);
+    const limiter = new RateLimiter("test", 1, memoryRateLimitStore(time.now));
+    await limiter.take("a");
     time.advance(60_000);
-    limiter.take("later");
-    expect(limiter.size).toBe(1);
-  });
-
-  it("keeps a key's newer window when an older one for the same key expires", () => {
-    const time = clock();
-    const limiter = new RateLimiter("test", 1, time.now);
-    limiter.take("a");
-    time.advance(60_000);
-    limiter.take("a"); // a new window for "a"
+    await limiter.take("a"); // a new window for "a"
     time.advance(30_000);
-    expect(limiter.take("a")?.limited).toBe(true);
+    expect((await limiter.take("a"))?.limited).toBe(true);
   });
 });
 
@@ -68,12 +59,13 @@ describe("RateLimit headers", () => {
     expect(rateLimitHeaders([])).toEqual({});
   });
 
-  it("throws a 429 with Retry-After from the exhausted limiter, and refunds the limiters before it", () => {
+  it("throws a 429 with Retry-After from the exhausted limiter, and refunds the limiters before it", async () => {
     const time = clock();
-    const perKey = new RateLimiter("key", 5, time.now);
-    const perAddress = new RateLimiter("address", 1, time.now);
+    const store = memoryRateLimitStore(time.now);
+    const perKey = new RateLimiter("key", 5, store);
+    const perAddress = new RateLimiter("address", 1, store);
     expect(
-      takeLimits([
+      await takeLimits([
         [perKey, "k"],
         [perAddress, "1.2.3.4"],
       ]),
@@ -81,15 +73,10 @@ describe("RateLimit headers", () => {
       RateLimit: '"key";r=4;t=60, "address";r=0;t=60',
     });
     time.advance(20_000);
-    let thrown: unknown;
-    try {
-      takeLimits([
-        [perKey, "k"],
-        [perAddress, "1.2.3.4"],
-      ]);
-    } catch (error) {
-      thrown = error;
-    }
+    const thrown = await takeLimits([
+      [perKey, "k"],
+      [perAddress, "1.2.3.4"],
+    ]).catch((error: unknown) => error);
     expect(thrown).toBeInstanceOf(RateLimited);
     const limited = thrown as RateLimited;
     expect(limited.status).toBe(429);
@@ -97,10 +84,12 @@ describe("RateLimit headers", () => {
     expect(limited.headers.RateLimit).toBe('"key";r=3;t=40, "address";r=0;t=40');
     // The refused request cost the key nothing: 4 of its 5 are left for another address.
     expect(
-      takeLimits([
-        [perKey, "k"],
-        [perAddress, "5.6.7.8"],
-      ]).RateLimit,
+      (
+        await takeLimits([
+          [perKey, "k"],
+          [perAddress, "5.6.7.8"],
+        ])
+      ).RateLimit,
     ).toMatch(/^"key";r=3;/);
   });
 });

@@ -1,4 +1,5 @@
 import { ApiError } from "./api-error";
+import type { RateLimitStore } from "./limits/rate-limit-store";
 
 const WINDOW_MS = 60_000;
 
@@ -11,67 +12,35 @@ export interface RateLimitState {
 }
 
 /**
- * Fixed one-minute windows per key (an API key's owner id, or a client address), kept in memory: enough for one
- * server process, which is how this app runs. A limit of 0 switches it off.
- *
- * Windows are also kept in the order they opened, so expired ones are dropped from the front of that list as time
- * passes: each window is forgotten once, and no request ever scans the table (which, with tens of thousands of
- * addresses, made every new address pay for all the others).
+ * Fixed one-minute windows per key (an API key's owner id, or a client address), counted in a RateLimitStore: this
+ * process's memory when it runs alone, Redis when several web instances share the limits (a client spreading its
+ * requests over them meets one budget, not one per instance). A limit of 0 switches it off.
  */
 export class RateLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
-  private opened: Array<{ key: string; start: number }> = [];
-  private head = 0;
-
   constructor(
-    /** The policy's name in the RateLimit headers. */
+    /** The policy's name in the RateLimit headers, and its counters' namespace in the store. */
     readonly policy: string,
     readonly perMinute: number,
-    private readonly now: () => number = Date.now,
+    private readonly store: RateLimitStore,
   ) {}
 
-  get size(): number {
-    return this.windows.size;
-  }
-
   /** Count one request for `key`. Null when the limit is off. */
-  take(key: string): (RateLimitState & { limited: boolean }) | null {
+  async take(key: string): Promise<(RateLimitState & { limited: boolean }) | null> {
     if (this.perMinute <= 0) return null;
-    const now = this.now();
-    this.expire(now);
-    let window = this.windows.get(key);
-    if (!window) {
-      window = { start: now, count: 0 };
-      this.windows.set(key, window);
-      this.opened.push({ key, start: now });
-    }
-    window.count++;
+    const { count, resetInMs } = await this.store.hit(`${this.policy}:${key}`, WINDOW_MS);
     return {
       policy: this.policy,
       limit: this.perMinute,
-      remaining: Math.max(0, this.perMinute - window.count),
-      resetSeconds: Math.max(1, Math.ceil((window.start + WINDOW_MS - now) / 1000)),
-      limited: window.count > this.perMinute,
+      remaining: Math.max(0, this.perMinute - count),
+      resetSeconds: Math.max(1, Math.ceil(resetInMs / 1000)),
+      limited: count > this.perMinute,
     };
   }
 
   /** Un-count a request that another limiter refused: a refused request costs no other budget. */
-  refund(key: string): void {
-    const window = this.windows.get(key);
-    if (window && window.count > 0) window.count--;
-  }
-
-  private expire(now: number): void {
-    while (this.head < this.opened.length) {
-      const oldest = this.opened[this.head] as { key: string; start: number };
-      if (now - oldest.start < WINDOW_MS) break;
-      if (this.windows.get(oldest.key)?.start === oldest.start) this.windows.delete(oldest.key);
-      this.head++;
-    }
-    if (this.head > 1024 && this.head * 2 > this.opened.length) {
-      this.opened = this.opened.slice(this.head);
-      this.head = 0;
-    }
+  async refund(key: string): Promise<void> {
+    if (this.perMinute <= 0) return;
+    await this.store.refund(`${this.policy}:${key}`, WINDOW_MS);
   }
 }
 
@@ -88,14 +57,14 @@ export function rateLimitHeaders(states: RateLimitState[]): Record<string, strin
  * Count the request against every limiter that applies (each with its own key) and return the headers to send.
  * When one is exhausted: a 429 (with Retry-After and the headers so far), and the limiters before it are refunded.
  */
-export function takeLimits(checks: Array<[RateLimiter, string]>): Record<string, string> {
+export async function takeLimits(checks: Array<[RateLimiter, string]>): Promise<Record<string, string>> {
   const states: RateLimitState[] = [];
   for (const [i, [limiter, key]] of checks.entries()) {
-    const state = limiter.take(key);
+    const state = await limiter.take(key);
     if (!state) continue;
     states.push(state);
     if (state.limited) {
-      for (const [earlier, earlierKey] of checks.slice(0, i)) earlier.refund(earlierKey);
+      for (const [earlier, earlierKey] of checks.slice(0, i)) await earlier.refund(earlierKey);
       throw new RateLimited(state.resetSeconds, rateLimitHeaders(states));
     }
   }

@@ -74,7 +74,12 @@ describe.runIf(ready)("openSeams, scale-out", () => {
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
-    const s3 = parseDeployment({ ...process.env, SERVER_ROLE: "all", DATABASE_URL: "", REDIS_URL: "" }).blobs;
+    const s3 = parseDeployment({
+      ...process.env,
+      PROCESS_ROLE: "all",
+      DATABASE_URL: "",
+      REDIS_URL: "",
+    }).blobs;
     if (s3.kind !== "s3") return;
     const client = new S3Client({ ...s3, requestChecksumCalculation: "WHEN_REQUIRED" });
     const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket })).catch(() => null);
@@ -89,7 +94,7 @@ describe.runIf(ready)("openSeams, scale-out", () => {
       ...process.env,
       DATABASE_URL: databaseUrl,
       S3_BUCKET: bucket,
-      SERVER_ROLE: "all",
+      PROCESS_ROLE: "all",
     });
   }
 

@@ -90,17 +90,17 @@ export async function shareCard(
 ): Promise<Buffer | null> {
   if (view.status !== "complete" || view.expired || !view.previewUrl) return null;
   const key = `api-assets/${view.id}/card-${Math.round(confidence * 100)}.jpg`;
-  const cached = await ctx.storage.open(key);
+  const cached = await ctx.blobs.get(key);
   if (cached) {
     const chunks: Buffer[] = [];
     for await (const chunk of cached.stream) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   }
-  const preview = await ctx.storage.open(view.previewUrl.slice(1));
+  const preview = await ctx.blobs.get(view.previewUrl.slice(1));
   if (!preview) return null;
   const chunks: Buffer[] = [];
   for await (const chunk of preview.stream) chunks.push(chunk as Buffer);
   const card = await renderShareCard(Buffer.concat(chunks), view, confidence);
-  await ctx.storage.write(key, card);
+  await ctx.blobs.put(key, card, { contentType: "image/jpeg" });
   return card;
 }

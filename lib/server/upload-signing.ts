@@ -1,18 +1,20 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Db } from "./database";
+import { createHmac, timingSafeEqual } from "node:crypto";
 
 /**
  * Upload URLs carry their own capability: an expiry and an HMAC over the upload id and expiry, so the PUT needs no
- * bearer token (Magic Hour's SDK sends none) and can't be forged or extended. The key is made once per data
- * directory and kept in the database.
+ * bearer token (Magic Hour's SDK sends none) and can't be forged or extended. The key is the repository's shared
+ * secret (made once, kept in the database), so any web instance verifies a URL another one signed.
  */
 export interface UploadSigner {
   sign(uploadId: string, expiresAt: number): string;
   verify(uploadId: string, expiresAt: number, signature: string): boolean;
 }
 
-export function uploadSigner(db: Db): UploadSigner {
-  const key = signingKey(db);
+/** The shared setting holding the key (the name the embedded database has always kept it under). */
+export const UPLOAD_SIGNING_KEY = "upload_signing_key";
+
+export function uploadSigner(key: Buffer): UploadSigner {
+  if (key.length < 16) throw new Error("The upload signing key is missing or too short");
   const mac = (uploadId: string, expiresAt: number) =>
     createHmac("sha256", key).update(`${uploadId}.${expiresAt}`).digest("base64url");
   return {
@@ -23,14 +25,4 @@ export function uploadSigner(db: Db): UploadSigner {
       return offered.length === expected.length && timingSafeEqual(offered, expected);
     },
   };
-}
-
-function signingKey(db: Db): Buffer {
-  db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES ('upload_signing_key', ?)").run(
-    randomBytes(32).toString("base64"),
-  );
-  const row = db
-    .prepare<[], { value: string }>("SELECT value FROM settings WHERE key = 'upload_signing_key'")
-    .get();
-  return Buffer.from(row?.value ?? "", "base64");
 }

@@ -1,21 +1,66 @@
-import { createWriteStream } from "node:fs";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { BlobStore } from "./blobs/blob-store";
 import { type BodyRules, bodyChunks } from "./body-stream";
 
+/** Enough of a file's start to tell its format (image signatures, a video's container box). */
+const HEAD_BYTES = 4096;
+
 /**
- * Stream a request body to a file within the rules (size limit counted as the bytes arrive, timeouts, concurrent
- * uploads per address): the rest of an oversized or stalled body is never read, let alone written. Returns the
- * number of bytes written.
+ * Stream a request body into the blob store within the rules (size limit counted as the bytes arrive, timeouts,
+ * concurrent uploads per address): the rest of an oversized or stalled body is never read, let alone stored. The
+ * first bytes are read before anything is stored, so that `keyFor` can refuse content of the wrong kind or name
+ * the object by what it is; an empty body is refused with `empty()`. All or nothing: a refusal midway leaves no
+ * object behind (the blob store's put).
  */
-export async function saveRequestBody(request: Request, file: string, rules: BodyRules): Promise<number> {
-  let size = 0;
-  const counted = async function* () {
-    for await (const chunk of bodyChunks(request, rules)) {
-      size += chunk.byteLength;
-      yield chunk;
+export async function storeRequestBody(
+  request: Request,
+  rules: BodyRules,
+  blobs: BlobStore,
+  options: { empty(): Error; keyFor(head: Buffer): { key: string; contentType: string } },
+): Promise<{ key: string; size: number }> {
+  const chunks = bodyChunks(request, rules);
+  const first: Uint8Array[] = [];
+  let headSize = 0;
+  let ended = false;
+  try {
+    while (headSize < HEAD_BYTES) {
+      const next = await chunks.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      first.push(next.value);
+      headSize += next.value.byteLength;
     }
-  };
-  await pipeline(Readable.from(counted()), createWriteStream(file));
-  return size;
+    if (headSize === 0) throw options.empty();
+    const { key, contentType } = options.keyFor(Buffer.concat(first).subarray(0, HEAD_BYTES));
+    let size = 0;
+    // The body's own refusal (413, 408) is what the client must hear, not the store's account of a broken stream.
+    let bodyError: unknown = null;
+    const body = async function* () {
+      for (const chunk of first) {
+        size += chunk.byteLength;
+        yield chunk;
+      }
+      if (ended) return;
+      try {
+        for await (const chunk of { [Symbol.asyncIterator]: () => chunks }) {
+          size += chunk.byteLength;
+          yield chunk;
+        }
+      } catch (error) {
+        bodyError = error;
+        throw error;
+      }
+    };
+    try {
+      await blobs.put(key, Readable.from(body()), { contentType });
+    } catch (error) {
+      throw bodyError ?? error;
+    }
+    return { key, size };
+  } finally {
+    // Stopped before the end (refused by its first bytes, or the store failed): let go of the body's upload slot.
+    await chunks.return(undefined);
+  }
 }

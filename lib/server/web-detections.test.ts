@@ -5,14 +5,15 @@ import { describe, expect, it } from "vitest";
 import type { ServerContext } from "./context";
 import { openDatabase } from "./database";
 import { newId } from "./ids";
+import { sqliteTaskRepository } from "./repository/sqlite-repositories";
 import { sqliteTaskStore } from "./task-store";
 import { detectionView, WEB_OWNER } from "./web-detections";
 
 describe("detectionView", () => {
-  it("lists no faces for a task that ended in error, even if some were recorded before it failed", () => {
+  it("lists no faces for a task that ended in error, even if some were recorded before it failed", async () => {
     const db = openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), "facefinder-view-")), "db.sqlite"));
     const tasks = sqliteTaskStore(db);
-    const ctx = { tasks } as unknown as ServerContext;
+    const ctx = { tasks: sqliteTaskRepository(tasks, db) } as unknown as ServerContext;
     const id = newId();
     tasks.create({
       id,
@@ -34,9 +35,9 @@ describe("detectionView", () => {
       time: 2,
       appearances: [{ start: 1, end: 3 }],
     });
-    expect(detectionView(ctx, id)?.faces).toHaveLength(1);
+    expect((await detectionView(ctx, id))?.faces).toHaveLength(1);
     tasks.fail(id, "No frame could be decoded past 2 s");
-    const view = detectionView(ctx, id);
+    const view = await detectionView(ctx, id);
     expect(view?.status).toBe("error");
     expect(view?.error).toMatch(/No frame/);
     expect(view?.faces).toEqual([]);

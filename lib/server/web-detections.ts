@@ -1,8 +1,7 @@
 import type { DetectionView } from "../api/detection-view";
 import { DEFAULT_CONFIDENCE } from "../engine/face-engine";
 import { UNSUPPORTED_FORMAT_MESSAGE } from "../engine/image/image-decode-error";
-import { VIDEO_EXTENSIONS } from "../media/media-types";
-import { readHead } from "../media/read-head";
+import { contentTypeOf, type MediaKind, VIDEO_EXTENSIONS } from "../media/media-types";
 import { extensionFromContent } from "../media/sniff-media";
 import { ApiError, notFound } from "./api-error";
 import { clientAddress } from "./client-address";
@@ -10,7 +9,7 @@ import type { ServerContext } from "./context";
 import { ID_PATTERN, newId } from "./ids";
 import { takeLimits } from "./rate-limit";
 import { bodyRules, publicOrigin, queryConfidence } from "./request-body";
-import { saveRequestBody } from "./upload-stream";
+import { storeRequestBody } from "./upload-stream";
 
 /** Tasks started from the web app belong to no API key: their 128-bit id is what gives access, as a share link. */
 export const WEB_OWNER = "web";
@@ -44,7 +43,8 @@ export function refuseCrossSite(request: Request, ctx: ServerContext): void {
 const webLane = (address: string) => `web:${address}`;
 
 function checkQueueRoom(ctx: ServerContext, lane: string): void {
-  if (ctx.queue.pending(lane) >= ctx.config.queuedPerClient) {
+  // Only the embedded queue keeps lanes; BullMQ hands out jobs in arrival order and keeps no count per client.
+  if ((ctx.detections.pending(lane) ?? 0) >= ctx.config.queuedPerClient) {
     throw new ApiError(
       429,
       `Too many detections waiting for you (limit ${ctx.config.queuedPerClient}); try again when some have finished`,
@@ -63,48 +63,50 @@ export async function acceptWebUpload(
 ): Promise<{ id: string; headers: Record<string, string> }> {
   refuseCrossSite(request, ctx);
   const address = clientAddress(request.headers, ctx.config.trustProxy);
-  const limitHeaders = takeLimits([[ctx.limits.webPerAddress, address]]);
+  const limitHeaders = await takeLimits([[ctx.limits.webPerAddress, address]]);
   const confidence = queryConfidence(request, DEFAULT_CONFIDENCE);
   checkQueueRoom(ctx, webLane(address));
   ctx.disk.require(Number(request.headers.get("content-length") ?? "0"));
   const id = newId();
-  const staging = `api-assets/${id}/upload.bin`;
-  const temp = await ctx.storage.tempFile(staging);
   try {
-    const size = await saveRequestBody(request, temp, bodyRules(ctx, request, "file"));
-    if (size === 0) throw new ApiError(400, "The file is empty");
-    const head = await readHead(temp);
-    const imageExtension = extensionFromContent(head, "image");
-    const extension = imageExtension ?? extensionFromContent(head, "video");
-    if (!extension)
-      throw new ApiError(415, `${UNSUPPORTED_FORMAT_MESSAGE}; videos: ${VIDEO_EXTENSIONS.join(", ")}.`);
-    const inputKey = `api-assets/${id}/input.${extension}`;
-    await ctx.storage.commit(temp, inputKey);
-    ctx.tasks.create({
+    let kind: MediaKind = "image";
+    const { key: inputKey } = await storeRequestBody(request, bodyRules(ctx, request, "file"), ctx.blobs, {
+      empty: () => new ApiError(400, "The file is empty"),
+      keyFor(head) {
+        const imageExtension = extensionFromContent(head, "image");
+        const extension = imageExtension ?? extensionFromContent(head, "video");
+        if (!extension) {
+          throw new ApiError(415, `${UNSUPPORTED_FORMAT_MESSAGE}; videos: ${VIDEO_EXTENSIONS.join(", ")}.`);
+        }
+        kind = imageExtension ? "image" : "video";
+        return { key: `api-assets/${id}/input.${extension}`, contentType: contentTypeOf(extension) };
+      },
+    });
+    await ctx.tasks.create({
       id,
       owner: WEB_OWNER,
       source: inputKey,
       inputKey,
-      kind: imageExtension ? "image" : "video",
+      kind,
       confidence,
       provider: ctx.config.provider,
     });
-    ctx.queue.enqueue(id, webLane(address));
+    await ctx.detections.enqueue(id, webLane(address));
     return { id, headers: limitHeaders };
   } catch (error) {
-    // The folder is this new task's alone: nothing in it (input, temporary file) outlives a refusal or a failure.
-    await ctx.storage.removeAll(id);
+    // The folder is this new task's alone: nothing in it outlives a refusal or a failure.
+    await ctx.blobs.deleteAll(id);
     throw error;
   }
 }
 
 /** Everything the result page shows, with every candidate above the engine's floor so the slider can re-filter. */
-export function detectionView(ctx: ServerContext, id: string): DetectionView | null {
-  const task = ID_PATTERN.test(id) ? ctx.tasks.get(id) : undefined;
+export async function detectionView(ctx: ServerContext, id: string): Promise<DetectionView | null> {
+  const task = ID_PATTERN.test(id) ? await ctx.tasks.get(id) : undefined;
   if (!task || task.owner !== WEB_OWNER) return null;
   const done = task.status === "complete" && task.expiredAt === null;
   // A task that failed lists no faces, even if some were recorded before it failed (a video cut short).
-  const faces = task.status === "error" ? [] : ctx.tasks.faces(id);
+  const faces = task.status === "error" ? [] : await ctx.tasks.faces(id);
   return {
     id: task.id,
     status: task.status,
@@ -139,19 +141,19 @@ export function detectionView(ctx: ServerContext, id: string): DetectionView | n
  * providers whose faces carry no scores. Identical reruns (same photo, same threshold) collapse onto the live task
  * that already has that answer; new ones are rate-limited per address and queued in the caller's own lane.
  */
-export function rerunDetection(request: Request, ctx: ServerContext, id: string): Response {
+export async function rerunDetection(request: Request, ctx: ServerContext, id: string): Promise<Response> {
   refuseCrossSite(request, ctx);
   const address = clientAddress(request.headers, ctx.config.trustProxy);
   // Hundredths: the slider moves in 0.05 steps, and a photo then has at most 101 distinct reruns to collapse onto.
   const confidence = Math.round(queryConfidence(request, null) * 100) / 100;
-  const task = ID_PATTERN.test(id) ? ctx.tasks.get(id) : undefined;
+  const task = ID_PATTERN.test(id) ? await ctx.tasks.get(id) : undefined;
   if (!task || task.owner !== WEB_OWNER || !task.inputKey || task.expiredAt !== null) throw notFound();
-  const same = ctx.tasks.findSame(WEB_OWNER, task.source, confidence, ctx.config.provider);
+  const same = await ctx.tasks.findSame(WEB_OWNER, task.source, confidence, ctx.config.provider);
   if (same) return Response.json({ id: same });
-  const limitHeaders = takeLimits([[ctx.limits.reruns, address]]);
+  const limitHeaders = await takeLimits([[ctx.limits.reruns, address]]);
   checkQueueRoom(ctx, webLane(address));
   const rerun = newId();
-  ctx.tasks.create({
+  await ctx.tasks.create({
     id: rerun,
     owner: WEB_OWNER,
     source: task.source,
@@ -160,6 +162,6 @@ export function rerunDetection(request: Request, ctx: ServerContext, id: string)
     confidence,
     provider: ctx.config.provider,
   });
-  ctx.queue.enqueue(rerun, webLane(address));
+  await ctx.detections.enqueue(rerun, webLane(address));
   return Response.json({ id: rerun }, { headers: limitHeaders });
 }

@@ -2,18 +2,18 @@ import { FaceEmbedder } from "../engine/face-embedding";
 import { createFaceEngine } from "../engine/face-engine";
 import { InferencePool } from "../engine/inference/inference-pool";
 import { startClusterRetention } from "./cluster-retention";
-import { parseConfig } from "./config";
-import { parseDeployment } from "./deployment";
+import { parseConfig, type ServerConfig } from "./config";
+import { type Deployment, parseDeployment } from "./deployment";
 import { checkHealth } from "./health";
 import { claimedRunHandler } from "./jobs/claimed-run";
 import { startRequeueSweeper } from "./jobs/requeue-sweeper";
 import { errorFields, log } from "./log";
 import { magicHourClient } from "./magic-hour/magic-hour-client";
-import { createMetrics } from "./metrics";
+import { createMetrics, type Metrics } from "./metrics";
 import { claimedDetectionRun } from "./runners/claimed-detection-run";
 import { claimedLocalRunner } from "./runners/claimed-local-runner";
 import { claimedMagicHourRunner } from "./runners/claimed-magic-hour-runner";
-import { openSeams } from "./seams";
+import { openSeams, type SeamOptions, type Seams } from "./seams";
 import { startWorkerHttp } from "./worker-http";
 
 /**
@@ -41,9 +41,44 @@ export interface WorkerProcess {
  */
 export async function startWorkerProcess(env: Record<string, string | undefined>): Promise<WorkerProcess> {
   const config = parseConfig(env);
-  const deployment = parseDeployment({ SERVER_ROLE: "worker", ...env });
-  if (deployment.role === "web") throw new Error("SERVER_ROLE=web runs no detections: start the web server");
-  const seams = await openSeams(deployment, {
+  const deployment = parseDeployment({ PROCESS_ROLE: "worker", ...env });
+  if (deployment.role === "web") throw new Error("PROCESS_ROLE=web runs no detections: start the web server");
+  const seams = await openSeams(
+    deployment,
+    seamOptions(config, deployment, () => seams),
+  );
+  const metrics = createMetrics("worker", seams.queue);
+  const detections = startDetections(seams, config, metrics);
+  const http = await startWorkerHttp({
+    port: deployment.workerPort,
+    health: () => checkHealth(seams.checks),
+    metrics,
+  });
+  log("info", "worker started", {
+    worker: seams.worker,
+    concurrency: config.detectionConcurrency,
+    port: http.port,
+  });
+  let stopping: Promise<void> | null = null;
+  return {
+    port: http.port,
+    stop() {
+      stopping ??= (async () => {
+        await detections.stop();
+        await http.close();
+        await seams.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * How the seams are opened by a process that may run detections: the queue's concurrency, tries and backoff, and
+ * what a job given up on every try does to its task. `seams` is read only once a job is given up, after opening.
+ */
+export function seamOptions(config: ServerConfig, deployment: Deployment, seams: () => Seams): SeamOptions {
+  return {
     dataDir: config.dataDir,
     redisPrefix: deployment.redisPrefix,
     queue: {
@@ -53,13 +88,24 @@ export async function startWorkerProcess(env: Record<string, string | undefined>
       exhausted: async (taskId, error) => {
         // The cause (a database, a bucket, a host) is for the operator's log, not for the user's error message.
         log("error", "detection failed on every try", { task_id: taskId, ...errorFields(error) });
-        await seams.tasks.abandon(taskId, `Face detection failed ${MAX_ATTEMPTS} times on this server`);
+        await seams().tasks.abandon(taskId, `Face detection failed ${MAX_ATTEMPTS} times on this server`);
       },
     },
-  });
+  };
+}
+
+/**
+ * The detection side of a process on the seams (the worker role, or `npm start` in scale-out mode): takes jobs
+ * from the queue as claims on their tasks, runs them on the local engine or Magic Hour, puts stranded tasks back
+ * in the queue and sweeps retention under the cluster locks. `stop` takes no new jobs and finishes the held ones.
+ */
+export function startDetections(
+  seams: Seams,
+  config: ServerConfig,
+  metrics: Metrics,
+): { stop(): Promise<void> } {
   const engine = createFaceEngine({ maxPixels: config.maxImagePixels });
   const embeddingPool = new InferencePool({ workers: 1, threadsPerWorker: 1 });
-  const metrics = createMetrics("worker", seams.queue);
   const run = claimedDetectionRun(seams.tasks, {
     local: claimedLocalRunner({
       tasks: seams.tasks,
@@ -101,30 +147,13 @@ export async function startWorkerProcess(env: Record<string, string | undefined>
     { ...seams, retentionMs: config.retentionMs },
     config.retentionSweepMs,
   );
-  const http = await startWorkerHttp({
-    port: deployment.workerPort,
-    health: () => checkHealth(seams.checks),
-    metrics,
-  });
-  log("info", "worker started", {
-    worker: seams.worker,
-    concurrency: config.detectionConcurrency,
-    port: http.port,
-  });
-  let stopping: Promise<void> | null = null;
   return {
-    port: http.port,
-    stop() {
-      stopping ??= (async () => {
-        stopSweeper();
-        stopRetention();
-        await seams.queue.stop();
-        await http.close();
-        await seams.close();
-        await engine.close();
-        await embeddingPool.close();
-      })();
-      return stopping;
+    async stop() {
+      stopSweeper();
+      stopRetention();
+      await seams.queue.stop();
+      await engine.close();
+      await embeddingPool.close();
     },
   };
 }

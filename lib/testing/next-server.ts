@@ -67,6 +67,18 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/**
+ * The settings that move a server onto shared services. CI exports them for the scale-out suites; every other
+ * suite's server stays embedded unless the test passes them itself.
+ */
+const SCALE_OUT_SETTING = /^(DATABASE_URL|REDIS_URL|REDIS_PREFIX|PROCESS_ROLE|METRICS_TOKEN|S3_[A-Z_]+)$/;
+
+export function embeddedEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) if (SCALE_OUT_SETTING.test(name)) delete env[name];
+  return env;
+}
+
 export async function startServer(
   env: Record<string, string> = {},
   dataDir?: string,
@@ -80,7 +92,7 @@ export async function startServer(
     cwd: ROOT,
     // Tests send far more requests a minute from one address than a person would: no rate limits unless asked.
     env: {
-      ...process.env,
+      ...embeddedEnv(),
       NEXT_TELEMETRY_DISABLED: "1",
       DATA_DIR: dir,
       RATE_LIMIT_PER_KEY: "0",

@@ -54,7 +54,7 @@ export async function startWorker(
     env: {
       ...process.env,
       ...clusterEnv(settings),
-      SERVER_ROLE: "worker",
+      PROCESS_ROLE: "worker",
       WORKER_PORT: String(port),
       DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "facefinder-worker-")),
       DETECTION_CONCURRENCY: "1",
@@ -85,7 +85,7 @@ export async function startWorker(
 
 /** The producer's side of the seams (what a web instance does on a create): tasks, input files, jobs. */
 export async function openProducer(settings: ClusterSettings): Promise<Seams> {
-  const deployment = parseDeployment({ ...clusterEnv(settings), SERVER_ROLE: "web" });
+  const deployment = parseDeployment({ ...clusterEnv(settings), PROCESS_ROLE: "web" });
   return openSeams(deployment, {
     dataDir: mkdtempSync(path.join(os.tmpdir(), "facefinder-producer-")),
     redisPrefix: settings.redisPrefix,

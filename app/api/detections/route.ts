@@ -4,10 +4,10 @@ import { issueDeleteToken } from "@/lib/server/delete-detection";
 import { acceptWebUpload } from "@/lib/server/web-detections";
 
 export const POST = handle(async (request: Request) => {
-  const ctx = serverContext();
+  const ctx = await serverContext();
   const { id, headers } = await acceptWebUpload(request, ctx);
   // Only this answer ever carries the token: the uploading browser keeps it to delete the result later.
-  return Response.json({ id, deleteToken: issueDeleteToken(ctx, id) }, { headers });
+  return Response.json({ id, deleteToken: await issueDeleteToken(ctx, id) }, { headers });
 });
 
 export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["POST"]);

@@ -17,7 +17,7 @@ type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ confiden
 async function origin(): Promise<string> {
   const h = await headers();
   const request = new Request(`http://${h.get("host") ?? "localhost"}/`, { headers: h });
-  return publicOrigin(request, serverContext());
+  return publicOrigin(request, await serverContext());
 }
 
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
@@ -28,9 +28,9 @@ const single = (value: string | string[] | undefined) => (Array.isArray(value) ?
  */
 export async function generateMetadata({ params, searchParams }: Props): Promise<Metadata> {
   const { id } = await params;
-  const ctx = serverContext();
-  const view = detectionView(ctx, id);
-  if (!view) return { title: wasDeleted(ctx, id) ? "Result deleted" : "Result not found" };
+  const ctx = await serverContext();
+  const view = await detectionView(ctx, id);
+  if (!view) return { title: (await wasDeleted(ctx, id)) ? "Result deleted" : "Result not found" };
   if (view.expired) return { title: "Result expired" };
   const raw = single((await searchParams).confidence);
   const confidence = parseConfidence(raw, view.confidence);
@@ -64,10 +64,10 @@ export async function generateMetadata({ params, searchParams }: Props): Promise
 /** A result, server-rendered for anyone with the link, then kept live in the browser while detection runs. */
 export default async function ResultPage({ params }: Props) {
   const { id } = await params;
-  const ctx = serverContext();
-  const view = detectionView(ctx, id);
+  const ctx = await serverContext();
+  const view = await detectionView(ctx, id);
   if (!view) {
-    if (!wasDeleted(ctx, id)) notFound();
+    if (!(await wasDeleted(ctx, id))) notFound();
     return (
       <main className="mx-auto max-w-5xl px-4 py-6 sm:py-10">
         <GoneNotice heading="Deleted" text="Whoever made this result deleted it, with its photo and faces." />

@@ -3,7 +3,7 @@ import { serverContext } from "@/lib/server/context";
 import { receiveUpload } from "@/lib/server/handlers/receive-upload";
 
 export const PUT = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) =>
-  receiveUpload(request, serverContext(), (await params).id),
+  receiveUpload(request, await serverContext(), (await params).id),
 );
 
 export const { GET, POST, PATCH, DELETE, OPTIONS } = methodNotAllowed(["PUT"]);

@@ -2,6 +2,6 @@ import { handle, methodNotAllowed } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { createFaceDetection } from "@/lib/server/handlers/face-detection";
 
-export const POST = handle((request: Request) => createFaceDetection(request, serverContext()));
+export const POST = handle(async (request: Request) => createFaceDetection(request, await serverContext()));
 
 export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["POST"]);

@@ -10,7 +10,12 @@ const ready = servicesReady("S3 blob store", "S3_BUCKET");
 
 /** A bucket of its own per run (made by the store itself: it creates a missing bucket), removed afterwards. */
 function setting(): S3Setting {
-  const base = parseDeployment({ ...process.env, SERVER_ROLE: "all", DATABASE_URL: "", REDIS_URL: "" }).blobs;
+  const base = parseDeployment({
+    ...process.env,
+    PROCESS_ROLE: "all",
+    DATABASE_URL: "",
+    REDIS_URL: "",
+  }).blobs;
   if (base.kind !== "s3") throw new Error("S3_BUCKET is not set");
   return { ...base, bucket: `facefinder-test-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}` };
 }

@@ -75,7 +75,7 @@ if (servicesReady("Assets from the S3 bucket", "S3_BUCKET")) {
   describeAssets("the S3 bucket", async () => {
     const setting = parseDeployment({
       ...process.env,
-      SERVER_ROLE: "all",
+      PROCESS_ROLE: "all",
       DATABASE_URL: "",
       REDIS_URL: "",
     }).blobs;

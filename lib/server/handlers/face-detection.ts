@@ -13,7 +13,7 @@ import type { FaceRecord, TaskRecord } from "../task-store";
 /** POST /v1/face-detection: queue a detection on an uploaded file or a URL. */
 export async function createFaceDetection(request: Request, ctx: ServerContext): Promise<Response> {
   const owner = authenticate(request, ctx.config.apiKeys);
-  const limitHeaders = takeLimits([
+  const limitHeaders = await takeLimits([
     [ctx.limits.perKey, owner],
     [ctx.limits.apiPerAddress, clientAddress(request.headers, ctx.config.trustProxy)],
   ]);
@@ -27,7 +27,7 @@ export async function createFaceDetection(request: Request, ctx: ServerContext):
   if (/^https?:\/\//i.test(target)) {
     kind = kindOfUrl(target);
   } else {
-    const upload = ctx.uploads.byFilePath(target);
+    const upload = await ctx.uploads.byFilePath(target);
     // Another key's upload is as unknown here as one never made (uploads older than owners are anyone's).
     const ownUpload = upload && (upload.owner === null || upload.owner === owner);
     if (!ownUpload || upload.state !== "uploaded")
@@ -35,15 +35,23 @@ export async function createFaceDetection(request: Request, ctx: ServerContext):
     kind = upload.kind;
     inputKey = upload.filePath;
   }
-  if (ctx.queue.pending(owner) >= ctx.config.queuedPerClient) {
+  if ((ctx.detections.pending(owner) ?? 0) >= ctx.config.queuedPerClient) {
     throw new ApiError(
       429,
       `Too many detections waiting for this key (limit ${ctx.config.queuedPerClient}); try again when some have finished`,
       { ...limitHeaders, "Retry-After": "10" },
     );
   }
-  ctx.tasks.create({ id, owner, source: target, inputKey, kind, confidence, provider: ctx.config.provider });
-  ctx.queue.enqueue(id, owner);
+  await ctx.tasks.create({
+    id,
+    owner,
+    source: target,
+    inputKey,
+    kind,
+    confidence,
+    provider: ctx.config.provider,
+  });
+  await ctx.detections.enqueue(id, owner);
   return Response.json({ id, credits_charged: 0 }, { headers: limitHeaders });
 }
 
@@ -68,10 +76,10 @@ function kindOfUrl(target: string): MediaKind {
 /** GET /v1/face-detection/{id}: status and the faces found so far. */
 export async function getFaceDetection(request: Request, ctx: ServerContext, id: string): Promise<Response> {
   const owner = authenticate(request, ctx.config.apiKeys);
-  const task = ID_PATTERN.test(id) ? ctx.tasks.get(id) : undefined;
+  const task = ID_PATTERN.test(id) ? await ctx.tasks.get(id) : undefined;
   if (!task || task.owner !== owner || task.expiredAt !== null) throw notFound();
   // A task that failed lists no faces, even if some were recorded before it failed (a video cut short).
-  const faces = task.status === "error" ? [] : ctx.tasks.faces(id, task.confidence);
+  const faces = task.status === "error" ? [] : await ctx.tasks.faces(id, task.confidence);
   return Response.json(presentTask(task, faces, publicOrigin(request, ctx)));
 }
 

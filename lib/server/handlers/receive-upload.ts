@@ -1,4 +1,4 @@
-import { readHead } from "../../media/read-head";
+import { contentTypeOf } from "../../media/media-types";
 import { sniffImageFormat, sniffVideo } from "../../media/sniff-media";
 import { ApiError } from "../api-error";
 import { clientAddress } from "../client-address";
@@ -6,15 +6,16 @@ import type { ServerContext } from "../context";
 import { ID_PATTERN } from "../ids";
 import { takeLimits } from "../rate-limit";
 import { bodyRules } from "../request-body";
-import { saveRequestBody } from "../upload-stream";
+import { storeRequestBody } from "../upload-stream";
 
 /**
- * PUT /uploads/{id}?expires&signature: the file itself. No bearer token: the signed URL is the capability. The size
- * limit is enforced while streaming to disk, the content must be the declared kind, and the file becomes visible
- * only once complete. One PUT per URL.
+ * PUT /uploads/{id}?expires&signature: the file itself. No bearer token: the signed URL is the capability (signed
+ * with the shared key, so any web instance takes a URL another one handed out). The size limit is enforced while
+ * streaming to the blob store, the content must be the declared kind, and the file becomes visible only once
+ * complete. One PUT per URL.
  */
 export async function receiveUpload(request: Request, ctx: ServerContext, id: string): Promise<Response> {
-  const limitHeaders = takeLimits([
+  const limitHeaders = await takeLimits([
     [ctx.limits.apiPerAddress, clientAddress(request.headers, ctx.config.trustProxy)],
   ]);
   const url = new URL(request.url);
@@ -24,35 +25,35 @@ export async function receiveUpload(request: Request, ctx: ServerContext, id: st
     throw new ApiError(403, "Invalid upload URL");
   }
   if (Date.now() > expires * 1000) throw new ApiError(403, "This upload URL has expired; request a new one");
-  const upload = ctx.uploads.get(id);
+  const upload = await ctx.uploads.get(id);
   if (!upload) throw new ApiError(404, "Not Found");
   if (upload.state === "uploaded") throw new ApiError(409, "A file was already uploaded to this URL");
   const rules = bodyRules(ctx, request, "file");
   if (Number(request.headers.get("content-length") ?? "0") > rules.maxBytes) throw rules.tooLarge();
   ctx.disk.require(Number(request.headers.get("content-length") ?? "0"));
-  if (!ctx.uploads.claim(id)) throw new ApiError(409, "An upload to this URL is already in progress");
+  if (!(await ctx.uploads.claim(id))) throw new ApiError(409, "An upload to this URL is already in progress");
 
-  const temp = await ctx.storage.tempFile(upload.filePath);
   try {
-    const size = await saveRequestBody(request, temp, rules);
-    if (size === 0) throw new ApiError(400, "The uploaded file is empty");
-    const head = await readHead(temp, 4096);
-    const matches = upload.kind === "image" ? sniffImageFormat(head) !== null : sniffVideo(head) !== null;
-    if (!matches) {
-      throw new ApiError(
-        415,
-        `The uploaded file is not a ${upload.kind} this server can read (declared: .${upload.extension})`,
-      );
-    }
-    await ctx.storage.commit(temp, upload.filePath);
-    ctx.uploads.markUploaded(id, size);
+    const { size } = await storeRequestBody(request, rules, ctx.blobs, {
+      empty: () => new ApiError(400, "The uploaded file is empty"),
+      keyFor(head) {
+        const matches = upload.kind === "image" ? sniffImageFormat(head) !== null : sniffVideo(head) !== null;
+        if (!matches) {
+          throw new ApiError(
+            415,
+            `The uploaded file is not a ${upload.kind} this server can read (declared: .${upload.extension})`,
+          );
+        }
+        return { key: upload.filePath, contentType: contentTypeOf(upload.extension) };
+      },
+    });
+    await ctx.uploads.markUploaded(id, size);
     return new Response(null, { status: 200, headers: limitHeaders });
   } catch (error) {
-    // Nothing of a refused or failed upload stays: not the file (committed before a failed database write), not
-    // the temporary file, not its folder.
-    await ctx.storage.remove(upload.filePath);
-    await ctx.storage.discard(temp);
-    ctx.uploads.release(id);
+    // Nothing of a refused or failed upload stays: not the file (stored before a failed database write), not its
+    // folder. The folder is this upload's alone.
+    await ctx.blobs.deleteAll(id);
+    await ctx.uploads.release(id);
     throw error;
   }
 }

@@ -13,7 +13,7 @@ const VALID = `image (${IMAGE_EXTENSIONS.join(", ")}) or video (${VIDEO_EXTENSIO
 /** POST /v1/files/upload-urls: one signed, expiring PUT URL per requested file, in request order. */
 export async function createUploadUrls(request: Request, ctx: ServerContext): Promise<Response> {
   const owner = authenticate(request, ctx.config.apiKeys);
-  const limitHeaders = takeLimits([
+  const limitHeaders = await takeLimits([
     [ctx.limits.perKey, owner],
     [ctx.limits.apiPerAddress, clientAddress(request.headers, ctx.config.trustProxy)],
   ]);
@@ -35,16 +35,17 @@ export async function createUploadUrls(request: Request, ctx: ServerContext): Pr
   });
   const origin = publicOrigin(request, ctx);
   const expiresAt = Math.floor(Date.now() / 1000) + ctx.config.uploadUrlTtlSeconds;
-  const response = checked.map(({ kind, extension }) => {
+  const response = [];
+  for (const { kind, extension } of checked) {
     const id = newId();
     const filePath = `api-assets/${id}/input.${extension}`;
-    ctx.uploads.create({ id, filePath, kind, extension, expiresAt: expiresAt * 1000, owner });
+    await ctx.uploads.create({ id, filePath, kind, extension, expiresAt: expiresAt * 1000, owner });
     const signature = ctx.signer.sign(id, expiresAt);
-    return {
+    response.push({
       upload_url: `${origin}/uploads/${id}?expires=${expiresAt}&signature=${signature}`,
       file_path: filePath,
       expires_at: new Date(expiresAt * 1000).toISOString(),
-    };
-  });
+    });
+  }
   return Response.json({ items: response }, { headers: limitHeaders });
 }

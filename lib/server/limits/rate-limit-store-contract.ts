@@ -45,6 +45,20 @@ export function describeRateLimitStoreContract(
       );
     });
 
+    it("takes back a refunded hit within its window, never below zero", async () => {
+      const [a, b] = [key(), key()];
+      await store.hit(a, 60_000);
+      await store.hit(a, 60_000);
+      await store.refund(a, 60_000);
+      expect((await store.hit(a, 60_000)).count).toBe(2);
+      // A key never hit, and one refunded more often than it was hit, start from nothing.
+      await store.refund(b, 60_000);
+      expect((await store.hit(b, 60_000)).count).toBe(1);
+      await store.refund(b, 60_000);
+      await store.refund(b, 60_000);
+      expect((await store.hit(b, 60_000)).count).toBe(1);
+    });
+
     it("refuses requests over a per-minute budget with the seconds to wait", async () => {
       const a = key();
       for (let i = 0; i < 3; i++) await takeFromBudget(store, a, 3);

@@ -10,6 +10,8 @@ import { RateLimited } from "../rate-limit";
 export interface RateLimitStore {
   /** Count one hit on `key`; the hits so far in its window (this one included) and the time until the window ends. */
   hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+  /** Take back one hit on `key` in its current window (a request another limit refused costs this one nothing). */
+  refund(key: string, windowMs: number): Promise<void>;
 }
 
 /** Count a request against a per-minute budget; throws the 429 (with the seconds to wait) when it is spent. */
@@ -43,6 +45,10 @@ export function memoryRateLimitStore(now: () => number = Date.now): RateLimitSto
       }
       window.count++;
       return { count: window.count, resetInMs: window.end - at };
+    },
+    async refund(key, windowMs) {
+      const window = byLength.get(windowMs)?.get(key);
+      if (window && window.end > now() && window.count > 0) window.count--;
     },
   };
 }

@@ -14,11 +14,22 @@ end
 return {count, ttl}
 `;
 
+// Only a window that still runs is taken from, and never below zero: a refund arriving after the window ended (or a
+// second refund of one hit) must not start the next window in debt.
+const REFUND = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 and redis.call('PTTL', KEYS[1]) > 0 then redis.call('DECR', KEYS[1]) end
+return 0
+`;
+
 export function redisRateLimitStore(redis: Redis, prefix = "facefinder"): RateLimitStore {
   return {
     async hit(key, windowMs) {
       const [count, ttl] = (await redis.eval(HIT, 1, `${prefix}:rate:${key}`, windowMs)) as [number, number];
       return { count, resetInMs: ttl };
+    },
+    async refund(key) {
+      await redis.eval(REFUND, 1, `${prefix}:rate:${key}`);
     },
   };
 }

@@ -121,6 +121,15 @@ export function postgresTaskRepository(pool: PgPool, now: () => number = Date.no
       return rows[0] ? toTask(rows[0]) : undefined;
     },
 
+    async findSame(owner, source, confidence, provider) {
+      const { rows } = await pool.query<{ id: string }>(
+        `SELECT id FROM tasks WHERE source = $1 AND owner = $2 AND confidence = $3 AND provider = $4
+         AND expired_at IS NULL AND status != 'error' ORDER BY created_at DESC LIMIT 1`,
+        [source, owner, confidence, provider],
+      );
+      return rows[0]?.id;
+    },
+
     async faces(id, minScore = 0) {
       const { rows } = await pool.query<FaceRow>(
         `SELECT frame, idx, path, score, box, landmarks, extra FROM faces

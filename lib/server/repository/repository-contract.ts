@@ -84,6 +84,18 @@ export function describeRepositoryContract(name: string, open: () => Promise<Rep
       expect(await repos.tasks.get("nope")).toBeUndefined();
     });
 
+    it("finds a rerun's live twin: same owner, source, confidence and provider, not failed", async () => {
+      const source = `api-assets/${randomUUID().replaceAll("-", "")}/input.jpg`;
+      const first = await repos.tasks.create(newTask({ source, confidence: 0.35 }));
+      expect(await repos.tasks.findSame("owner-a", source, 0.35, "local")).toBe(first.id);
+      expect(await repos.tasks.findSame("owner-b", source, 0.35, "local")).toBeUndefined();
+      expect(await repos.tasks.findSame("owner-a", source, 0.4, "local")).toBeUndefined();
+      expect(await repos.tasks.findSame("owner-a", source, 0.35, "magic-hour")).toBeUndefined();
+      const failed = await repos.tasks.create(newTask({ source, confidence: 0.6 }));
+      await repos.tasks.fail(await claimed(repos.tasks, failed.id), "broken");
+      expect(await repos.tasks.findSame("owner-a", source, 0.6, "local")).toBeUndefined();
+    });
+
     it("claims a queued task once; a live claim holds it; finished and missing tasks are not claimed", async () => {
       const task = await repos.tasks.create(newTask());
       const first = await repos.tasks.claim(task.id, OPTIONS);

@@ -55,6 +55,9 @@ export function sqliteTaskRepository(store: TaskStore, db: Db): TaskRepository {
     async get(id) {
       return store.get(id);
     },
+    async findSame(owner, source, confidence, provider) {
+      return store.findSame(owner, source, confidence, provider);
+    },
     async faces(id, minScore) {
       return store.faces(id, minScore);
     },

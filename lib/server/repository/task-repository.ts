@@ -1,5 +1,5 @@
 import type { TaskStatus } from "../../api/detection-view";
-import type { FaceRecord, NewTask, TaskRecord } from "../task-store";
+import type { FaceRecord, NewTask, ProviderName, TaskRecord } from "../task-store";
 import type { UploadRecord } from "../upload-store";
 
 /**
@@ -52,6 +52,13 @@ export function exhaustedMessage(attempts: number): string {
 export interface TaskRepository {
   create(task: NewTask): Promise<TaskRecord>;
   get(id: string): Promise<TaskRecord | undefined>;
+  /** A live task (not expired, not failed) of this owner on this source at this confidence: a rerun's twin. */
+  findSame(
+    owner: string,
+    source: string,
+    confidence: number,
+    provider: ProviderName,
+  ): Promise<string | undefined>;
   /** Faces at or above a score (and faces without one), in frame then index order. */
   faces(id: string, minScore?: number): Promise<FaceRecord[]>;
 

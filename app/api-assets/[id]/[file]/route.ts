@@ -6,12 +6,12 @@ type Params = { params: Promise<{ id: string; file: string }> };
 
 export const GET = handle(async (request: Request, { params }: Params) => {
   const { id, file } = await params;
-  return serveAsset(serverContext().blobs, id, file, "GET", request.headers.get("range"));
+  return serveAsset((await serverContext()).blobs, id, file, "GET", request.headers.get("range"));
 });
 
 export const HEAD = handle(async (_request: Request, { params }: Params) => {
   const { id, file } = await params;
-  return serveAsset(serverContext().blobs, id, file, "HEAD");
+  return serveAsset((await serverContext()).blobs, id, file, "HEAD");
 });
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["GET"]);

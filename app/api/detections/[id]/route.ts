@@ -4,14 +4,18 @@ import { deleteDetection } from "@/lib/server/delete-detection";
 import { detectionView } from "@/lib/server/web-detections";
 
 export const GET = handle(async (_request: Request, { params }: { params: Promise<{ id: string }> }) => {
-  const view = detectionView(serverContext(), (await params).id);
+  const view = await detectionView(await serverContext(), (await params).id);
   if (!view) throw notFound();
   return Response.json(view, { headers: { "Cache-Control": "no-store" } });
 });
 
 /** DELETE with the token the upload returned, in `X-Delete-Token`. */
 export const DELETE = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {
-  await deleteDetection(serverContext(), (await params).id, request.headers.get("x-delete-token") ?? "");
+  await deleteDetection(
+    await serverContext(),
+    (await params).id,
+    request.headers.get("x-delete-token") ?? "",
+  );
   return new Response(null, { status: 204 });
 });
 

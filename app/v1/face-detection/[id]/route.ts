@@ -3,7 +3,7 @@ import { serverContext } from "@/lib/server/context";
 import { getFaceDetection } from "@/lib/server/handlers/face-detection";
 
 export const GET = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) =>
-  getFaceDetection(request, serverContext(), (await params).id),
+  getFaceDetection(request, await serverContext(), (await params).id),
 );
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["GET"]);

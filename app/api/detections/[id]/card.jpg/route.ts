@@ -6,8 +6,8 @@ import { detectionView } from "@/lib/server/web-detections";
 
 /** GET /api/detections/{id}/card.jpg?confidence=0.30: the share card of what that link shows. */
 export const GET = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {
-  const ctx = serverContext();
-  const view = detectionView(ctx, (await params).id);
+  const ctx = await serverContext();
+  const view = await detectionView(ctx, (await params).id);
   if (!view) throw notFound();
   const confidence = parseConfidence(new URL(request.url).searchParams.get("confidence"), view.confidence);
   const card = await shareCard(ctx, view, confidence);

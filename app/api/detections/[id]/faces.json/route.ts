@@ -7,7 +7,7 @@ import { detectionView } from "@/lib/server/web-detections";
 /** GET /api/detections/{id}/faces.json?confidence=0.5: the faces at a threshold, named as in the ZIP. */
 export const GET = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {
   const { id } = await params;
-  const view = detectionView(serverContext(), id);
+  const view = await detectionView(await serverContext(), id);
   if (view?.status !== "complete" || view.expired) throw notFound();
   const confidence = parseConfidence(new URL(request.url).searchParams.get("confidence"), view.confidence);
   return new Response(facesJson(view, confidence), {

@@ -4,8 +4,8 @@ import { serverContext } from "@/lib/server/context";
 import { facesZip } from "@/lib/server/faces-zip";
 
 export const GET = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {
-  const zip = facesZip(
-    serverContext(),
+  const zip = await facesZip(
+    await serverContext(),
     (await params).id,
     parseConfidence(new URL(request.url).searchParams.get("confidence"), 0.5),
   );

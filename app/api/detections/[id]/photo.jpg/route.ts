@@ -9,7 +9,7 @@ export const GET = handle(async (request: Request, { params }: { params: Promise
   const style = query.get("style");
   if (style !== "framed" && style !== "blurred") throw new ApiError(400, "style must be framed or blurred");
   const photo = await exportPhoto(
-    serverContext(),
+    await serverContext(),
     (await params).id,
     style,
     parseConfidence(query.get("confidence"), 0.5),

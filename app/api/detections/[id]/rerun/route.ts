@@ -3,7 +3,7 @@ import { serverContext } from "@/lib/server/context";
 import { rerunDetection } from "@/lib/server/web-detections";
 
 export const POST = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) =>
-  rerunDetection(request, serverContext(), (await params).id),
+  rerunDetection(request, await serverContext(), (await params).id),
 );
 
 export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed(["POST"]);
