@@ -8,8 +8,8 @@ const HEAD_BYTES = 4096;
 /**
  * Stream a request body into the blob store within the rules (size limit counted as the bytes arrive, timeouts,
  * concurrent uploads per address): the rest of an oversized or stalled body is never read, let alone stored. The
- * first bytes are read before anything is stored, so that `keyFor` can refuse content of the wrong kind or name
- * the object by what it is; an empty body is refused with `empty()`. All or nothing: a refusal midway leaves no
+ * first bytes are read before anything is stored, so that `keyFor` can refuse content of the wrong kind (nothing
+ * of it is stored) or name the object by what it is; an empty body is refused with `empty()`. All or nothing: a refusal midway leaves no
  * object behind (the blob store's put).
  */
 export async function storeRequestBody(
@@ -33,7 +33,17 @@ export async function storeRequestBody(
       headSize += next.value.byteLength;
     }
     if (headSize === 0) throw options.empty();
-    const { key, contentType } = options.keyFor(Buffer.concat(first).subarray(0, HEAD_BYTES));
+    let chosen: { key: string; contentType: string };
+    try {
+      chosen = options.keyFor(Buffer.concat(first).subarray(0, HEAD_BYTES));
+    } catch (refusal) {
+      // Refused by its first bytes: the rest is read (within the same limits) and dropped, never stored, so that
+      // an oversized or stalled body still meets its 413 or 408 first, and a refused client hears the answer on a
+      // connection that stays usable, as when the content was judged after the whole file.
+      if (!ended) for await (const _ of { [Symbol.asyncIterator]: () => chunks });
+      throw refusal;
+    }
+    const { key, contentType } = chosen;
     let size = 0;
     // The body's own refusal (413, 408) is what the client must hear, not the store's account of a broken stream.
     let bodyError: unknown = null;
