@@ -1,6 +1,7 @@
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import type { JobCounts, JobHandler, JobQueue, JobQueueOptions } from "./job-queue";
+import { clientLanes } from "./client-lanes";
+import { type JobCounts, type JobHandler, type JobQueue, type JobQueueOptions, NO_CLIENT } from "./job-queue";
 
 export interface BullmqOptions extends JobQueueOptions {
   url: string;
@@ -15,13 +16,15 @@ export interface BullmqOptions extends JobQueueOptions {
   stalledIntervalMs?: number;
 }
 
-type Data = { taskId: string };
+/** `client` is absent on jobs queued before clients had lanes. */
+type Data = { taskId: string; client?: string };
 
 /**
  * Jobs in Redis through BullMQ. Finished jobs are removed at once, so a task can be enqueued again later (the
  * sweeper after Redis lost its data, a rerun) under the same id. A job whose worker died is noticed by a peer's
  * stalled-job check and run again; after `attempts` such deaths, or `attempts` thrown tries, it is given up and
- * `exhausted` ends its task.
+ * `exhausted` ends its task. Every job has a priority from its client's lane (client-lanes.ts), which makes the
+ * queue fair between clients.
  */
 export function bullmqJobQueue(options: BullmqOptions): JobQueue {
   const prefix = options.prefix ?? "facefinder";
@@ -41,13 +44,28 @@ export function bullmqJobQueue(options: BullmqOptions): JobQueue {
       removeOnFail: true,
     },
   });
+  const lanes = clientLanes(queueConnection, { prefix, queueName: name });
+  const leave = (data: Data) =>
+    lanes.leave(data.client ?? NO_CLIENT, data.taskId).catch((error) => {
+      // Only a count: the lane prunes a task whose job has gone the next time it is counted.
+      console.error(`[jobs] task ${data.taskId}: not taken out of its client's lane:`, error.message);
+    });
   let worker: Worker<Data> | null = null;
   let workerConnection: Redis | null = null;
 
   return {
-    async enqueue(taskId, { delayMs = 0 } = {}) {
-      await queue.add("detect", { taskId }, { jobId: taskId, delay: delayMs > 0 ? delayMs : undefined });
+    async enqueue(taskId, { delayMs = 0, client = NO_CLIENT } = {}) {
+      const priority = await lanes.join(client, taskId);
+      if (priority === null) return; // it has a job already
+      // Every job has a priority: BullMQ runs jobs without one before any prioritized job, which would undo the turns.
+      await queue.add(
+        "detect",
+        { taskId, client },
+        { jobId: taskId, priority, delay: delayMs > 0 ? delayMs : undefined },
+      );
     },
+
+    queued: (client) => lanes.size(client),
 
     start(handler: JobHandler) {
       if (worker) throw new Error("The job queue is already started");
@@ -62,6 +80,7 @@ export function bullmqJobQueue(options: BullmqOptions): JobQueue {
             await job.moveToDelayed(Date.now() + outcome.againInMs, token);
             throw new DelayedError();
           }
+          await leave(job.data);
         },
         {
           connection: workerConnection,
@@ -78,6 +97,7 @@ export function bullmqJobQueue(options: BullmqOptions): JobQueue {
       worker.on("failed", (job, error) => {
         // Fired after every failed try; only the last one gives the job up.
         if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+          void leave(job.data);
           options.exhausted(job.data.taskId, error).catch((failure) => {
             console.error(`[jobs] could not end task ${job.data.taskId}:`, failure);
           });

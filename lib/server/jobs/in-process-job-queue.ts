@@ -1,8 +1,8 @@
 import { DetectionQueue } from "../detection-queue";
-import type { JobCounts, JobHandler, JobQueue, JobQueueOptions } from "./job-queue";
+import { type JobCounts, type JobHandler, type JobQueue, type JobQueueOptions, NO_CLIENT } from "./job-queue";
 
 /**
- * The embedded queue: today's DetectionQueue (bounded concurrency, arrival order) plus what the seam adds, delayed
+ * The embedded queue: today's DetectionQueue (bounded concurrency, a lane per client served in turn) plus what the seam adds, delayed
  * jobs and retries, on timers in this process. Nothing here survives a restart, and nothing needs to: the task
  * repository is the record, and start-up enqueues every task it still holds as unfinished.
  */
@@ -11,8 +11,8 @@ export function inProcessJobQueue(options: JobQueueOptions): JobQueue {
   let stopping = false;
   const tries = new Map<string, number>();
   const timers = new Map<string, NodeJS.Timeout>();
-  /** Tasks with a job: waiting, delayed or running (the job id is the task id). */
-  const pending = new Set<string>();
+  /** Tasks with a job (waiting, delayed or running; the job id is the task id), with their client's lane. */
+  const pending = new Map<string, string>();
   let running = 0;
   let idleWaiters: Array<() => void> = [];
 
@@ -50,23 +50,28 @@ export function inProcessJobQueue(options: JobQueueOptions): JobQueue {
     if (!retry) tries.set(taskId, (tries.get(taskId) ?? 1) - 1);
     const timer = setTimeout(() => {
       timers.delete(taskId);
-      queue.enqueue(taskId);
+      queue.enqueue(taskId, pending.get(taskId));
     }, delayMs);
     timer.unref();
     timers.set(taskId, timer);
   }
 
   return {
-    async enqueue(taskId, { delayMs = 0 } = {}) {
+    async enqueue(taskId, { delayMs = 0, client = NO_CLIENT } = {}) {
       if (pending.has(taskId) || stopping) return;
-      pending.add(taskId);
+      pending.set(taskId, client);
       if (delayMs > 0) later(taskId, delayMs, false);
-      else if (handler) queue.enqueue(taskId);
+      else if (handler) queue.enqueue(taskId, client);
+    },
+    async queued(client) {
+      let count = 0;
+      for (const lane of pending.values()) if (lane === client) count++;
+      return count;
     },
     start(run) {
       handler = run;
       // Jobs asked for before there was anyone to run them (start-up recovery runs first).
-      for (const taskId of pending) if (!timers.has(taskId)) queue.enqueue(taskId);
+      for (const [taskId, client] of pending) if (!timers.has(taskId)) queue.enqueue(taskId, client);
     },
     async stop() {
       stopping = true;

@@ -128,6 +128,51 @@ export function describeJobQueueContract(name: string, open: OpenQueue) {
       expect(runs).toEqual(["now", "later"]);
     });
 
+    it("hands slots to clients in turn: a burst of 12 from one client does not hold back another's task", async () => {
+      const queue = await make();
+      const runs: string[] = [];
+      const burst = Array.from({ length: 12 }, (_, i) => `burst-${i}`);
+      for (const id of burst) await queue.enqueue(id, { client: "busy" });
+      await queue.enqueue("single", { client: "quiet" });
+      await queue.enqueue("burst-3", { client: "busy" }); // asked for again: still one job
+      expect(await queue.queued("busy")).toBe(12);
+      expect(await queue.queued("quiet")).toBe(1);
+      expect(await queue.queued("nobody")).toBe(0);
+      queue.start(async (taskId) => {
+        runs.push(taskId);
+        return undefined;
+      });
+      await queue.idle();
+      // One slot, and eleven more of the burst queued ahead of it: the quiet client's task waits for the burst's
+      // first job and at most one more (whose turn it was), not for all twelve.
+      expect(runs[0]).toBe("burst-0");
+      expect(runs.indexOf("single")).toBeLessThanOrEqual(2);
+      expect(runs.filter((id) => id !== "single")).toEqual(burst);
+      expect(await queue.queued("busy")).toBe(0);
+      expect(await queue.queued("quiet")).toBe(0);
+    });
+
+    it("counts a client's delayed and running jobs as queued, until they finish", async () => {
+      const queue = await make();
+      const hold = gate();
+      const runs: string[] = [];
+      queue.start(async (taskId) => {
+        runs.push(taskId);
+        if (taskId === "running") await hold.opened;
+        return undefined;
+      });
+      await queue.enqueue("running", { client: "c" });
+      await until(() => runs.length === 1);
+      await queue.enqueue("later", { client: "c", delayMs: 300 });
+      await queue.enqueue("other", { client: "d" });
+      expect(await queue.queued("c")).toBe(2);
+      hold.open();
+      await queue.idle();
+      expect(runs.sort()).toEqual(["later", "other", "running"]);
+      expect(await queue.queued("c")).toBe(0);
+      expect(await queue.queued("d")).toBe(0);
+    });
+
     it("on stop, finishes the job it holds and takes no more", async () => {
       const queue = await make();
       const hold = gate();

@@ -5,8 +5,15 @@
  * delivery harmless.
  */
 export interface JobQueue {
-  /** Ask for the task to run (after `delayMs`); a no-op while a job for it is waiting, delayed or running. */
-  enqueue(taskId: string, options?: { delayMs?: number }): Promise<void>;
+  /**
+   * Ask for the task to run (after `delayMs`); a no-op while a job for it is waiting, delayed or running. `client`
+   * (an API key's owner, a web visitor's lane) makes the queue fair: free slots go to clients in turn, so one
+   * client's burst delays another client's task by about one task per slot, not by the whole burst. Jobs asked
+   * for without a client (the sweeper's, after Redis lost its data) share one lane of their own.
+   */
+  enqueue(taskId: string, options?: EnqueueOptions): Promise<void>;
+  /** The client's tasks with a job (waiting, delayed or running), for the cap on queued detections per client. */
+  queued(client: string): Promise<number>;
   /** Take jobs and run them, `concurrency` at a time per process (the worker role; web-only processes don't). */
   start(handler: JobHandler): void;
   /** Stop taking jobs and wait for the ones this process holds to finish (SIGTERM). */
@@ -18,6 +25,14 @@ export interface JobQueue {
   check(): Promise<void>;
   close(): Promise<void>;
 }
+
+export interface EnqueueOptions {
+  delayMs?: number;
+  client?: string;
+}
+
+/** The lane of jobs asked for without a client. */
+export const NO_CLIENT = "_";
 
 /**
  * Runs one job. Resolving with `{ againInMs }` puts the job back to run again later without holding a slot while it
