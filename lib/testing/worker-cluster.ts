@@ -28,7 +28,7 @@ export interface WorkerChild {
   exited: Promise<number | null>;
 }
 
-function clusterEnv(settings: ClusterSettings): Record<string, string> {
+export function clusterEnv(settings: ClusterSettings): Record<string, string> {
   return {
     DATABASE_URL: settings.databaseUrl,
     REDIS_URL: env("REDIS_URL"),
