@@ -1,10 +1,12 @@
 import { ImageDecodeError } from "../../engine/image/decode-image";
 import { VideoError } from "../../engine/video/ffmpeg";
+import { ClaimedFailureRecorder } from "../jobs/claimed-failure-recorder";
 import type { ClaimedRun } from "../jobs/claimed-run";
 import { errorFields, log } from "../log";
 import { UpstreamError } from "../magic-hour/upstream-error";
 import { RemoteFileError } from "../remote-file";
 import { LeaseLostError, type TaskRepository } from "../repository/task-repository";
+import { isStorageFull, RAN_OUT_OF_STORAGE_MESSAGE } from "../storage-full";
 
 /** Errors whose message is written for users (the same ones the embedded runner reports as they are). */
 const USER_FACING = [ImageDecodeError, RemoteFileError, UpstreamError, VideoError];
@@ -17,21 +19,37 @@ function isUserFacing(error: unknown): error is Error {
  * A claimed task on the provider it was created for. What the input or the provider got wrong (a file that can't
  * be decoded, a URL that can't be fetched, Magic Hour's refusal) ends the task in `error` with that reason: trying
  * again would fail the same way. Anything else (the database, the bucket, a worker thread) is thrown, so the queue
- * tries again with backoff, and ends the task in `error` only when every try has failed.
+ * tries again with backoff, and ends the task in `error` only when every try has failed. A full disk or database
+ * ends the task at once, "ran out of storage space" (the runner has removed the crops it wrote): as in the embedded
+ * runner, trying again would most likely meet the same full store. The failures are written through `recorder`,
+ * which keeps one the database could not take and writes it once it can.
  */
 export function claimedDetectionRun(
   tasks: TaskRepository,
   runners: { local: ClaimedRun; "magic-hour": ClaimedRun | null },
+  recorder = new ClaimedFailureRecorder(tasks),
 ): ClaimedRun {
   return async (claim, task, signal) => {
     const run = runners[task.provider];
     if (!run) {
-      await tasks.fail(claim, "This task was created for Magic Hour, which is not configured on this server");
+      await recorder.fail(
+        claim,
+        "This task was created for Magic Hour, which is not configured on this server",
+      );
       return undefined;
     }
     try {
       return await run(claim, task, signal);
     } catch (error) {
+      if (!(error instanceof LeaseLostError) && isStorageFull(error)) {
+        log("error", "detection ran out of storage space", {
+          task_id: task.id,
+          attempt: claim.attempt,
+          ...errorFields(error),
+        });
+        await recorder.fail(claim, RAN_OUT_OF_STORAGE_MESSAGE);
+        return undefined;
+      }
       if (error instanceof LeaseLostError || !isUserFacing(error)) {
         if (!(error instanceof LeaseLostError)) {
           log("error", "detection failed", {
@@ -49,7 +67,7 @@ export function claimedDetectionRun(
           detail: error.detail,
         });
       }
-      await tasks.fail(claim, error.message);
+      await recorder.fail(claim, error.message);
       return undefined;
     }
   };

@@ -14,6 +14,7 @@ import type { BlobStore } from "../blobs/blob-store";
 import type { ClaimedRun } from "../jobs/claimed-run";
 import { downloadRemoteFile } from "../remote-file";
 import type { Claim, TaskRepository } from "../repository/task-repository";
+import { isStorageFull } from "../storage-full";
 import type { TaskRecord } from "../task-store";
 import { refusalReason } from "./local-runner";
 
@@ -35,53 +36,77 @@ export interface ClaimedLocalRunnerDeps {
  * The local engine's run on the seams (a worker process of a scale-out deployment): the input comes from the blob
  * store, crops go back to it, and every write to the task carries the claim, so a run whose lease was taken over
  * (its worker was presumed dead) can't write a face twice or complete a task another attempt now owns. The crop keys
- * are the face's own, so a second attempt overwrites the first attempt's crops rather than adding to them.
+ * are the face's own, so a second attempt overwrites the first attempt's crops rather than adding to them. A run
+ * that meets a full disk or database removes the crops and preview it wrote before it gives up, which is often what
+ * frees the room to record its failure.
  */
 export function claimedLocalRunner(deps: ClaimedLocalRunnerDeps): ClaimedRun {
-  const { tasks, blobs, engine } = deps;
   return async (claim, task, signal) => {
-    const inputKey = task.inputKey ?? (await download(claim, task, deps));
-    if (task.kind === "video") {
-      await runVideo(claim, task, inputKey, deps, signal);
-      return undefined;
-    }
-    const input = await blobs.get(inputKey);
-    if (!input) throw new Error(`Task ${task.id}: its input ${inputKey} is missing from storage`);
-    const bytes = await buffer(input.stream);
-    const budget = AbortSignal.timeout(deps.maxDetectionMs);
-    let result: ImageDetection;
+    const written: string[] = [];
     try {
-      // Stopped by the time budget, or as soon as the claim is lost (another attempt owns the task).
-      result = await engine.detectImage(bytes, { preview: true, signal: AbortSignal.any([budget, signal]) });
+      return await runTask(claim, task, signal, deps, written);
     } catch (error) {
-      const reason = signal.aborted ? null : refusalReason(error, budget, deps.maxDetectionMs);
-      if (!reason) throw error;
-      await tasks.fail(claim, reason);
-      return undefined;
+      if (isStorageFull(error)) {
+        for (const key of written) {
+          await deps.blobs.delete(key).catch(() => {}); // what can't go now, retention removes with the task
+        }
+      }
+      throw error;
     }
-    signal.throwIfAborted();
-    // Numbered as the embedded runner numbers them: the faces asked for first, left to right, then the weaker ones.
-    const chosen = aboveConfidence(result.faces, task.confidence);
-    const weaker = result.faces.filter((face) => face.score < task.confidence);
-    const ordered: FaceWithCrop[] = [...chosen, ...weaker];
-    for (const [index, face] of ordered.entries()) {
-      const key = `api-assets/${task.id}/0-${index}.png`;
-      await blobs.put(key, face.crop, { contentType: "image/png" });
-      await tasks.addFace(claim, {
-        frame: 0,
-        index,
-        path: key,
-        score: face.score,
-        box: face.box,
-        landmarks: face.landmarks,
-      });
-    }
-    if (result.preview) {
-      await blobs.put(`api-assets/${task.id}/preview.jpg`, result.preview, { contentType: "image/jpeg" });
-    }
-    await tasks.complete(claim, { width: result.width, height: result.height });
-    return undefined;
   };
+}
+
+async function runTask(
+  claim: Claim,
+  task: TaskRecord,
+  signal: AbortSignal,
+  deps: ClaimedLocalRunnerDeps,
+  written: string[],
+): Promise<undefined> {
+  const { tasks, blobs, engine } = deps;
+  const inputKey = task.inputKey ?? (await download(claim, task, deps));
+  if (task.kind === "video") {
+    await runVideo(claim, task, inputKey, deps, signal, written);
+    return undefined;
+  }
+  const input = await blobs.get(inputKey);
+  if (!input) throw new Error(`Task ${task.id}: its input ${inputKey} is missing from storage`);
+  const bytes = await buffer(input.stream);
+  const budget = AbortSignal.timeout(deps.maxDetectionMs);
+  let result: ImageDetection;
+  try {
+    // Stopped by the time budget, or as soon as the claim is lost (another attempt owns the task).
+    result = await engine.detectImage(bytes, { preview: true, signal: AbortSignal.any([budget, signal]) });
+  } catch (error) {
+    const reason = signal.aborted ? null : refusalReason(error, budget, deps.maxDetectionMs);
+    if (!reason) throw error;
+    await tasks.fail(claim, reason);
+    return undefined;
+  }
+  signal.throwIfAborted();
+  // Numbered as the embedded runner numbers them: the faces asked for first, left to right, then the weaker ones.
+  const chosen = aboveConfidence(result.faces, task.confidence);
+  const weaker = result.faces.filter((face) => face.score < task.confidence);
+  const ordered: FaceWithCrop[] = [...chosen, ...weaker];
+  for (const [index, face] of ordered.entries()) {
+    const key = `api-assets/${task.id}/0-${index}.png`;
+    await blobs.put(key, face.crop, { contentType: "image/png" });
+    written.push(key);
+    await tasks.addFace(claim, {
+      frame: 0,
+      index,
+      path: key,
+      score: face.score,
+      box: face.box,
+      landmarks: face.landmarks,
+    });
+  }
+  if (result.preview) {
+    await blobs.put(`api-assets/${task.id}/preview.jpg`, result.preview, { contentType: "image/jpeg" });
+    written.push(`api-assets/${task.id}/preview.jpg`);
+  }
+  await tasks.complete(claim, { width: result.width, height: result.height });
+  return undefined;
 }
 
 async function download(claim: Claim, task: TaskRecord, deps: ClaimedLocalRunnerDeps): Promise<string> {
@@ -110,6 +135,7 @@ async function runVideo(
   inputKey: string,
   deps: ClaimedLocalRunnerDeps,
   signal: AbortSignal,
+  written: string[],
 ): Promise<void> {
   const { tasks, blobs } = deps;
   // ffmpeg reads a path: a local copy of the object (the file itself on local disk).
@@ -140,24 +166,31 @@ async function runVideo(
         },
         onPerson: (person) => {
           signal.throwIfAborted();
-          return recordPerson(claim, person, deps);
+          return recordPerson(claim, person, deps, written);
         },
       },
     );
     await progress;
     if (refused) throw refused;
-    for (const person of result.persons) await recordPerson(claim, person, deps);
+    for (const person of result.persons) await recordPerson(claim, person, deps, written);
     const poster = await posterJpeg(copy.path, result.persons[0]?.time ?? 0);
     await blobs.put(`api-assets/${task.id}/preview.jpg`, poster, { contentType: "image/jpeg" });
+    written.push(`api-assets/${task.id}/preview.jpg`);
     await tasks.complete(claim, { width: result.width, height: result.height, duration: result.duration });
   } finally {
     await copy.release();
   }
 }
 
-async function recordPerson(claim: Claim, person: VideoPerson, deps: ClaimedLocalRunnerDeps): Promise<void> {
+async function recordPerson(
+  claim: Claim,
+  person: VideoPerson,
+  deps: ClaimedLocalRunnerDeps,
+  written: string[],
+): Promise<void> {
   const key = `api-assets/${claim.taskId}/${person.frame}-${person.index}.png`;
   await deps.blobs.put(key, person.crop, { contentType: "image/png" });
+  if (!written.includes(key)) written.push(key);
   await deps.tasks.replaceFace(claim, {
     frame: person.frame,
     index: person.index,
