@@ -11,11 +11,11 @@ import { createEmbeddedContext } from "./web/embedded-context";
 import { createSharedContext } from "./web/shared-context";
 import type { WebHealth } from "./web/web-health";
 
-/** Where a route puts a new task's detection: the client's lane is for the embedded queue's fair turns. */
+/** Where a route puts a new task's detection: the client's lane gives the queue's fair turns (either queue). */
 export interface DetectionDispatch {
   enqueue(taskId: string, lane: string): Promise<void>;
-  /** The lane's detections waiting or running; null where the queue keeps no lanes (BullMQ: arrival order). */
-  pending(lane: string): number | null;
+  /** The lane's detections waiting, delayed or running (across the cluster on BullMQ), for QUEUED_PER_CLIENT. */
+  pending(lane: string): Promise<number>;
 }
 
 /** Refuses new files (507) while the disk they would go to is short of space; a bucket has no such limit here. */

@@ -42,9 +42,8 @@ export function refuseCrossSite(request: Request, ctx: ServerContext): void {
 /** A web visitor's lane in the detection queue: their address (web tasks have no key to tell them apart). */
 const webLane = (address: string) => `web:${address}`;
 
-function checkQueueRoom(ctx: ServerContext, lane: string): void {
-  // Only the embedded queue keeps lanes; BullMQ hands out jobs in arrival order and keeps no count per client.
-  if ((ctx.detections.pending(lane) ?? 0) >= ctx.config.queuedPerClient) {
+async function checkQueueRoom(ctx: ServerContext, lane: string): Promise<void> {
+  if ((await ctx.detections.pending(lane)) >= ctx.config.queuedPerClient) {
     throw new ApiError(
       429,
       `Too many detections waiting for you (limit ${ctx.config.queuedPerClient}); try again when some have finished`,
@@ -65,7 +64,7 @@ export async function acceptWebUpload(
   const address = clientAddress(request.headers, ctx.config.trustProxy);
   const limitHeaders = await takeLimits([[ctx.limits.webPerAddress, address]]);
   const confidence = queryConfidence(request, DEFAULT_CONFIDENCE);
-  checkQueueRoom(ctx, webLane(address));
+  await checkQueueRoom(ctx, webLane(address));
   ctx.disk.require(Number(request.headers.get("content-length") ?? "0"));
   const id = newId();
   try {
@@ -151,7 +150,7 @@ export async function rerunDetection(request: Request, ctx: ServerContext, id: s
   const same = await ctx.tasks.findSame(WEB_OWNER, task.source, confidence, ctx.config.provider);
   if (same) return Response.json({ id: same });
   const limitHeaders = await takeLimits([[ctx.limits.reruns, address]]);
-  checkQueueRoom(ctx, webLane(address));
+  await checkQueueRoom(ctx, webLane(address));
   const rerun = newId();
   await ctx.tasks.create({
     id: rerun,

@@ -35,7 +35,7 @@ export async function createFaceDetection(request: Request, ctx: ServerContext):
     kind = upload.kind;
     inputKey = upload.filePath;
   }
-  if ((ctx.detections.pending(owner) ?? 0) >= ctx.config.queuedPerClient) {
+  if ((await ctx.detections.pending(owner)) >= ctx.config.queuedPerClient) {
     throw new ApiError(
       429,
       `Too many detections waiting for this key (limit ${ctx.config.queuedPerClient}); try again when some have finished`,

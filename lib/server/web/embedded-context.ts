@@ -124,7 +124,7 @@ export async function createEmbeddedContext(
       async enqueue(taskId, lane) {
         queue.enqueue(taskId, lane);
       },
-      pending: (lane) => queue.pending(lane),
+      pending: async (lane) => queue.pending(lane),
     },
     disk,
     health: () =>

@@ -49,10 +49,11 @@ export async function createSharedContext(
     blobs: seams.blobs,
     signer: uploadSigner(await seams.settings.secret(UPLOAD_SIGNING_KEY)),
     detections: {
-      async enqueue(taskId) {
-        await seams.queue.enqueue(taskId);
+      // The client's lane in Redis orders the jobs fairly between clients (jobs/client-lanes.ts).
+      async enqueue(taskId, lane) {
+        await seams.queue.enqueue(taskId, { client: lane });
       },
-      pending: () => null,
+      pending: (lane) => seams.queue.queued(lane),
     },
     disk,
     health: () => webHealth(seams.checks),
