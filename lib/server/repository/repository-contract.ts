@@ -196,7 +196,8 @@ export function describeRepositoryContract(name: string, open: () => Promise<Rep
       const task = await repos.tasks.create(newTask({ provider: "magic-hour" }));
       const claim = await claimed(repos.tasks, task.id);
       await repos.tasks.setRemoteId(claim, "mh-123");
-      await repos.tasks.park(claim, 60_000);
+      // A fractional wait (half of an elapsed time) is a whole number of milliseconds to the database.
+      await repos.tasks.park(claim, 60_000.5);
       expect((await repos.tasks.get(task.id))?.status).toBe("rendering");
       const resumed = await claimed(repos.tasks, task.id);
       expect(resumed.attempt).toBe(claim.attempt);

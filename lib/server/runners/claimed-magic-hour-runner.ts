@@ -66,7 +66,8 @@ export function claimedMagicHourRunner(deps: ClaimedMagicHourDeps): ClaimedRun {
     const running = Date.now() - (task.startedAt ?? Date.now());
     if (running > poll.deadlineMs)
       throw new UpstreamError("unavailable", `upstream task ${remoteId} timed out`);
-    return { againInMs: Math.min(poll.maxMs, Math.max(poll.firstMs, running / 2)) };
+    // Whole milliseconds: the wait ends up in an integer column (the task's lease), and half of an odd number isn't one.
+    return { againInMs: Math.round(Math.min(poll.maxMs, Math.max(poll.firstMs, running / 2))) };
   };
 }
 
