@@ -37,7 +37,7 @@ export const DEFAULT_ENGINE_OPTIONS: FaceEngineOptions = {
   threadsPerWorker: 1,
   maxPixels: 50_000_000,
   candidateFloor: 0.3,
-  smallFaces: { maxSide: 40, from: 0.3, weight: 0.5, hintSide: 60, margin: 150, maxWindows: 24 },
+  smallFaces: { maxSide: 40, from: 0.3, weight: 0.5, hintSide: 45, margin: 150, maxWindows: 24 },
 };
 
 /** Default confidence threshold, as in Magic Hour's API. */

@@ -12,7 +12,7 @@ const fusion: SmallFaceFusion = {
   maxSide: 40,
   from: 0.3,
   weight: 0.5,
-  hintSide: 60,
+  hintSide: 45,
   margin: 100,
   maxWindows: 2,
 };
