@@ -246,7 +246,9 @@ export function postgresTaskRepository(pool: PgPool, now: () => number = Date.no
       );
     },
     park(claim, forMs) {
-      return fenced(pool, claim, `parked = TRUE, worker = NULL, lease_until = ${DB_NOW_MS} + $3`, [Math.ceil(forMs)]);
+      return fenced(pool, claim, `parked = TRUE, worker = NULL, lease_until = ${DB_NOW_MS} + $3`, [
+        Math.ceil(forMs),
+      ]);
     },
     release(claim) {
       return fenced(
