@@ -1,10 +1,10 @@
 import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
-import { CHROMIUM_ARGS, chooseChromium } from "./lib/testing/chromium";
+import { CHROMIUM_ARGS, chooseChromium } from "./test/support/chromium";
 
 /**
- * End-to-end tests: a system Chromium, or the one `@sparticuz/chromium` ships (see lib/testing/chromium.ts), against
+ * End-to-end tests: a system Chromium, or the one `@sparticuz/chromium` ships (see test/support/chromium.ts), against
  * the production build. `e2e/serve.ts` builds when the sources changed, then runs `next start` with a fresh data dir.
  */
 const PORT = Number(process.env.E2E_PORT ?? 3217);
@@ -62,7 +62,7 @@ export default defineConfig({
       },
     },
     {
-      command: `node_modules/.bin/tsx lib/testing/fake-magic-hour-cli.ts ${FAKE_PORT} ${FAKE_TOKEN}`,
+      command: `node_modules/.bin/tsx test/support/fake-magic-hour-cli.ts ${FAKE_PORT} ${FAKE_TOKEN}`,
       port: FAKE_PORT,
       reuseExistingServer: false,
     },

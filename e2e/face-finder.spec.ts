@@ -1,5 +1,5 @@
 import { expect, type Page, test } from "@playwright/test";
-import { makeVideo } from "../lib/testing/video-fixtures";
+import { makeVideo } from "../test/support/video-fixtures";
 import { photoPath, textFile, truncatedJpeg } from "./fixtures";
 
 async function uploadPhoto(page: Page, file: string | Parameters<Page["setInputFiles"]>[1]) {

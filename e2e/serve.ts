@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { ensureProductionBuild } from "../lib/testing/next-server";
+import { ensureProductionBuild } from "../test/support/next-server";
 
 /** Playwright's web server: build if the sources are newer than the build, then `next start`. */
 ensureProductionBuild();

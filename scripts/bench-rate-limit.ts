@@ -11,7 +11,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { memoryRateLimitStore } from "../lib/server/limits/rate-limit-store";
 import { RateLimiter } from "../lib/server/rate-limit";
-import { ensureProductionBuild, startServer } from "../lib/testing/next-server";
+import { ensureProductionBuild, startServer } from "../test/support/next-server";
 
 const { values } = parseArgs({
   options: { addresses: { type: "string", default: "40000" }, inflight: { type: "string", default: "16" } },

@@ -11,8 +11,8 @@ import { bullmqJobQueue } from "../lib/server/jobs/bullmq-job-queue";
 import { openPostgres } from "../lib/server/repository/postgres";
 import { postgresTaskRepository } from "../lib/server/repository/postgres-task-repository";
 import { newTask } from "../lib/server/repository/repository-contract";
-import { scratchDatabase } from "../lib/testing/postgres-scratch";
-import { env, uniqueName } from "../lib/testing/scale-out-services";
+import { scratchDatabase } from "../test/support/postgres-scratch";
+import { env, uniqueName } from "../test/support/scale-out-services";
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +43,7 @@ const workerEnv = {
 const args = [
   "--import",
   "tsx",
-  "lib/testing/seam-worker-child.ts",
+  "test/support/seam-worker-child.ts",
   scratch.url,
   env("REDIS_URL"),
   prefix,

@@ -10,9 +10,9 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { packageFile } from "../lib/engine/models/package-file";
 import { openPostgres } from "../lib/server/repository/postgres";
-import { scratchDatabase } from "../lib/testing/postgres-scratch";
-import { env, uniqueName } from "../lib/testing/scale-out-services";
-import { flushPrefix, openProducer, startWorker, submitPhoto } from "../lib/testing/worker-cluster";
+import { scratchDatabase } from "../test/support/postgres-scratch";
+import { env, uniqueName } from "../test/support/scale-out-services";
+import { flushPrefix, openProducer, startWorker, submitPhoto } from "../test/support/worker-cluster";
 
 const { values } = parseArgs({
   options: {

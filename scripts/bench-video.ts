@@ -12,7 +12,7 @@ import { FaceEmbedder } from "../lib/engine/face-embedding";
 import { createFaceEngine } from "../lib/engine/face-engine";
 import { InferencePool } from "../lib/engine/inference/inference-pool";
 import { DEFAULT_VIDEO_OPTIONS, detectVideo } from "../lib/engine/video/detect-video";
-import { makeVideo, type Segment } from "../lib/testing/video-fixtures";
+import { makeVideo, type Segment } from "../test/support/video-fixtures";
 
 const { values } = parseArgs({
   options: { runs: { type: "string", default: "3" }, clip: { type: "string" } },

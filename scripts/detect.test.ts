@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { packageFile } from "../lib/engine/models/package-file";
-import { makeVideo } from "../lib/testing/video-fixtures";
+import { makeVideo } from "../test/support/video-fixtures";
 
 const run = promisify(execFile);
 const tsx = path.resolve("node_modules/.bin/tsx");

@@ -10,9 +10,9 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { packageFile } from "../lib/engine/models/package-file";
-import { type MagicHourClientClass, MagicHourSdk } from "../lib/testing/magic-hour-sdk";
-import { ensureProductionBuild, startServer } from "../lib/testing/next-server";
-import { steadyLoad } from "../lib/testing/steady-load";
+import { type MagicHourClientClass, MagicHourSdk } from "../test/support/magic-hour-sdk";
+import { ensureProductionBuild, startServer } from "../test/support/next-server";
+import { steadyLoad } from "../test/support/steady-load";
 
 const { values } = parseArgs({
   options: {

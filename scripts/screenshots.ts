@@ -2,14 +2,14 @@
  * npm run screenshots — what a person sees, written to docs/screenshots/: the home page (with "Your results"), a
  * result page, the share panel with its QR code, an enlarged face, a video result, at desktop (1280 × 860) and
  * phone (Pixel 7) sizes, and the share card a pasted link shows. Runs the production build in the same
- * Chromium as the e2e tests (lib/testing/chromium.ts).
+ * Chromium as the e2e tests (test/support/chromium.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { chromium, devices, type Page } from "@playwright/test";
 import { packageFile } from "../lib/engine/models/package-file";
-import { chromiumLaunchOptions } from "../lib/testing/chromium";
-import { ensureProductionBuild, startServer } from "../lib/testing/next-server";
-import { makeVideo } from "../lib/testing/video-fixtures";
+import { chromiumLaunchOptions } from "../test/support/chromium";
+import { ensureProductionBuild, startServer } from "../test/support/next-server";
+import { makeVideo } from "../test/support/video-fixtures";
 
 const OUT = "docs/screenshots";
 mkdirSync(OUT, { recursive: true });

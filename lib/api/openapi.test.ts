@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
-import { responseChecker } from "../testing/openapi-check";
+import { responseChecker } from "../../test/support/openapi-check";
 import { openApiDocument } from "./openapi";
 import { resolve } from "./openapi-fields";
 

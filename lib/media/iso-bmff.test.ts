@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HEIC_QUADRANTS } from "../testing/heic-fixtures";
+import { HEIC_QUADRANTS } from "../../test/support/heic-fixtures";
 import { fileTypeBrands, findBox, readBoxes } from "./iso-bmff";
 
 /** A box: 32-bit size, type, payload. */

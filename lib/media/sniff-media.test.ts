@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { HEIC_QUADRANTS } from "../testing/heic-fixtures";
-import { makeVideo, mjpegMov, undatedWebm } from "../testing/video-fixtures";
+import { HEIC_QUADRANTS } from "../../test/support/heic-fixtures";
+import { makeVideo, mjpegMov, undatedWebm } from "../../test/support/video-fixtures";
 import { readHead } from "./read-head";
 import { extensionFromContent, sniffMedia, sniffVideo } from "./sniff-media";
 

@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startServer } from "../../test/support/next-server";
+import { responseChecker } from "../../test/support/openapi-check";
+import { makeVideo } from "../../test/support/video-fixtures";
 import { openApiDocument } from "../api/openapi";
-import { type RunningServer, startServer } from "../testing/next-server";
-import { responseChecker } from "../testing/openapi-check";
-import { makeVideo } from "../testing/video-fixtures";
 
 /**
  * The production server against its own OpenAPI document: real uploads, detections and errors, each body validated

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startServer } from "../../test/support/next-server";
 import { packageFile } from "../engine/models/package-file";
-import { type RunningServer, startServer } from "../testing/next-server";
 
 /**
  * Pictures that cost the engine far more than their size suggests, sent anonymously to the production build: a

@@ -14,11 +14,11 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { emptyJpeg2000, manyComponentJpeg2000 } from "../../test/support/hostile-files";
+import { type RunningServer, startServer } from "../../test/support/next-server";
+import { watchServer } from "../../test/support/server-watch";
+import { mjpegMov, undatedWebm } from "../../test/support/video-fixtures";
 import { packageFile } from "../engine/models/package-file";
-import { emptyJpeg2000, manyComponentJpeg2000 } from "../testing/hostile-files";
-import { type RunningServer, startServer } from "../testing/next-server";
-import { watchServer } from "../testing/server-watch";
-import { mjpegMov, undatedWebm } from "../testing/video-fixtures";
 
 /**
  * Hostile media and a hostile machine, against the production build: a video that hides its length, decoders fed

@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageFile } from "../engine/models/package-file";
 import {
   floodBody,
   memoryOf,
@@ -9,8 +8,9 @@ import {
   rawRequest,
   trickleBody,
   whileWatching,
-} from "../testing/hostile-network";
-import { type RunningServer, startServer } from "../testing/next-server";
+} from "../../test/support/hostile-network";
+import { type RunningServer, startServer } from "../../test/support/next-server";
+import { packageFile } from "../engine/models/package-file";
 
 /**
  * Hostile clients on the network (issue 11): forged forwarding headers, floods of reruns, huge chunked bodies,

@@ -3,10 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type FakeMagicHour, startFakeMagicHour } from "../../test/support/fake-magic-hour";
+import { type MagicHourClientClass, MagicHourSdk } from "../../test/support/magic-hour-sdk";
+import { type RunningServer, startServer } from "../../test/support/next-server";
 import { packageFile } from "../engine/models/package-file";
-import { type FakeMagicHour, startFakeMagicHour } from "../testing/fake-magic-hour";
-import { type MagicHourClientClass, MagicHourSdk } from "../testing/magic-hour-sdk";
-import { type RunningServer, startServer } from "../testing/next-server";
 
 /**
  * The app with Magic Hour as its provider, against a fake Magic Hour that follows the published contract: the SDK

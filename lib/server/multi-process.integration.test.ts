@@ -2,14 +2,19 @@ import { readFile } from "node:fs/promises";
 import os from "node:os";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type MagicHourClientClass, MagicHourSdk } from "../../test/support/magic-hour-sdk";
+import type { RunningServer } from "../../test/support/next-server";
+import { scratchDatabase } from "../../test/support/postgres-scratch";
+import { servicesReady, uniqueName } from "../../test/support/scale-out-services";
+import { startWeb } from "../../test/support/web-cluster";
+import {
+  type ClusterSettings,
+  flushPrefix,
+  startWorker,
+  type WorkerChild,
+} from "../../test/support/worker-cluster";
 import { aboveConfidence, createFaceEngine, type FaceEngine } from "../engine/face-engine";
 import { packageFile } from "../engine/models/package-file";
-import { type MagicHourClientClass, MagicHourSdk } from "../testing/magic-hour-sdk";
-import type { RunningServer } from "../testing/next-server";
-import { scratchDatabase } from "../testing/postgres-scratch";
-import { servicesReady, uniqueName } from "../testing/scale-out-services";
-import { startWeb } from "../testing/web-cluster";
-import { type ClusterSettings, flushPrefix, startWorker, type WorkerChild } from "../testing/worker-cluster";
 import { openPostgres, type PgPool } from "./repository/postgres";
 import { postgresTaskRepository } from "./repository/postgres-task-repository";
 

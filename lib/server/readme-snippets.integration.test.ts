@@ -11,7 +11,7 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../testing/next-server";
+import { type RunningServer, startServer } from "../../test/support/next-server";
 
 /**
  * The README's HTTP API snippets, run as pasted: the shell one with bash (it needs curl and Node, nothing else), the

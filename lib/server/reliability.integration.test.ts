@@ -2,10 +2,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HTML, pngBomb, SVG } from "../../test/support/hostile-files";
+import { type RunningServer, startServer } from "../../test/support/next-server";
+import { randomBytesFile } from "../../test/support/video-fixtures";
 import { packageFile } from "../engine/models/package-file";
-import { HTML, pngBomb, SVG } from "../testing/hostile-files";
-import { type RunningServer, startServer } from "../testing/next-server";
-import { randomBytesFile } from "../testing/video-fixtures";
 
 /** Hostile input, rate limits, retention, crashes and security headers, against the production build. */
 

@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeMagicHour, startFakeMagicHour } from "../../test/support/fake-magic-hour";
+import { productionBuild, type RunningServer, startServer } from "../../test/support/next-server";
 import { packageFile } from "../engine/models/package-file";
-import { type FakeMagicHour, startFakeMagicHour } from "../testing/fake-magic-hour";
-import { productionBuild, type RunningServer, startServer } from "../testing/next-server";
 
 /**
  * The Magic Hour token must never reach a browser or a log: the app is built and run with a sentinel token, used

@@ -4,8 +4,8 @@ import Database from "better-sqlite3";
 import { unzipSync } from "fflate";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startServer } from "../../test/support/next-server";
 import { packageFile } from "../engine/models/package-file";
-import { type RunningServer, startServer } from "../testing/next-server";
 import { openDatabase } from "./database";
 import { sqliteTaskStore } from "./task-store";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiDeployment, type ApiMode, embeddedMode, scaleOutMode } from "../testing/api-modes";
-import { startServer } from "../testing/next-server";
+import { type ApiDeployment, type ApiMode, embeddedMode, scaleOutMode } from "../../test/support/api-modes";
+import { startServer } from "../../test/support/next-server";
 
 /**
  * What a web instance tells its operators, in both modes: `/api/health` with each dependency, `/metrics` behind

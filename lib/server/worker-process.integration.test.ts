@@ -1,11 +1,9 @@
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createFaceEngine, type FaceEngine } from "../engine/face-engine";
-import { packageFile } from "../engine/models/package-file";
-import { startFakeMagicHour } from "../testing/fake-magic-hour";
-import { scratchDatabase } from "../testing/postgres-scratch";
-import { servicesReady, uniqueName } from "../testing/scale-out-services";
+import { startFakeMagicHour } from "../../test/support/fake-magic-hour";
+import { scratchDatabase } from "../../test/support/postgres-scratch";
+import { servicesReady, uniqueName } from "../../test/support/scale-out-services";
 import {
   type ClusterSettings,
   flushPrefix,
@@ -13,7 +11,9 @@ import {
   startWorker,
   submitPhoto,
   type WorkerChild,
-} from "../testing/worker-cluster";
+} from "../../test/support/worker-cluster";
+import { createFaceEngine, type FaceEngine } from "../engine/face-engine";
+import { packageFile } from "../engine/models/package-file";
 import { openPostgres, type PgPool } from "./repository/postgres";
 import type { Seams } from "./seams";
 import type { FaceRecord } from "./task-store";

@@ -6,7 +6,7 @@ import {
   playlistPointingAt,
   randomBytesFile,
   undatedWebm,
-} from "../../testing/video-fixtures";
+} from "../../../test/support/video-fixtures";
 import { FaceEmbedder } from "../face-embedding";
 import { createFaceEngine } from "../face-engine";
 import { InferencePool } from "../inference/inference-pool";

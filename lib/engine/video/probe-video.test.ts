@@ -3,7 +3,12 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { audioOnlyFile, makeVideo, playlistPointingAt, undatedWebm } from "../../testing/video-fixtures";
+import {
+  audioOnlyFile,
+  makeVideo,
+  playlistPointingAt,
+  undatedWebm,
+} from "../../../test/support/video-fixtures";
 import { ffmpegPath } from "./ffmpeg";
 import { probeVideo } from "./probe-video";
 

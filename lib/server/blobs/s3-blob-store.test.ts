@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { DeleteBucketCommand, HeadBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, it } from "vitest";
-import { env, servicesReady } from "../../testing/scale-out-services";
+import { env, servicesReady } from "../../../test/support/scale-out-services";
 import { parseDeployment } from "../deployment";
 import { describeBlobStoreContract } from "./blob-store-contract";
 import { type S3Setting, s3BlobStore } from "./s3-blob-store";

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { servicesReady } from "../../testing/scale-out-services";
+import { servicesReady } from "../../../test/support/scale-out-services";
 import { ApiError } from "../api-error";
 import type { BlobStore } from "../blobs/blob-store";
 import { localBlobStore } from "../blobs/local-blob-store";

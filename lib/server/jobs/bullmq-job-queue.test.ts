@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, describe } from "vitest";
-import { env, servicesReady, uniqueName } from "../../testing/scale-out-services";
+import { env, servicesReady, uniqueName } from "../../../test/support/scale-out-services";
 import { bullmqJobQueue } from "./bullmq-job-queue";
 import { describeJobQueueContract } from "./job-queue-contract";
 

@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scratchDatabase } from "../../testing/postgres-scratch";
-import { env, servicesReady, uniqueName } from "../../testing/scale-out-services";
-import { seamWorkerRun } from "../../testing/seam-worker-run";
+import { scratchDatabase } from "../../../test/support/postgres-scratch";
+import { env, servicesReady, uniqueName } from "../../../test/support/scale-out-services";
+import { seamWorkerRun } from "../../../test/support/seam-worker-run";
 import { postgresClusterLock } from "../repository/cluster-lock";
 import { openPostgres, type PgPool } from "../repository/postgres";
 import { postgresTaskRepository } from "../repository/postgres-task-repository";
@@ -71,7 +71,7 @@ describe.runIf(ready)("Scale-out jobs: PostgreSQL tasks and BullMQ jobs across p
       [
         "--import",
         "tsx",
-        "lib/testing/seam-worker-child.ts",
+        "test/support/seam-worker-child.ts",
         scratch.url,
         env("REDIS_URL"),
         prefix,

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { env, servicesReady, uniqueName } from "../../testing/scale-out-services";
+import { env, servicesReady, uniqueName } from "../../../test/support/scale-out-services";
 import { describeRateLimitStoreContract } from "./rate-limit-store-contract";
 import { redisRateLimitStore } from "./redis-rate-limit-store";
 

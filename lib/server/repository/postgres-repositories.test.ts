@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scratchDatabase } from "../../testing/postgres-scratch";
-import { servicesReady } from "../../testing/scale-out-services";
+import { scratchDatabase } from "../../../test/support/postgres-scratch";
+import { servicesReady } from "../../../test/support/scale-out-services";
 import { postgresClusterLock } from "./cluster-lock";
 import { migrate, openPostgres, type PgPool } from "./postgres";
 import { POSTGRES_MIGRATIONS } from "./postgres-schema";

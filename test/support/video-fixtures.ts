@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { packageFile } from "../engine/models/package-file";
-import { ffmpegPath } from "../engine/video/ffmpeg";
+import { packageFile } from "../../lib/engine/models/package-file";
+import { ffmpegPath } from "../../lib/engine/video/ffmpeg";
 
 /**
  * Test videos made with the packaged ffmpeg from the face-api demo photos, so the number of distinct people in each

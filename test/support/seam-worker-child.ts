@@ -4,10 +4,10 @@
  * it stops after the first and waits forever (a worker that dies mid-job); with PAUSE_MS it pauses that long after each
  * face (a job still running when SIGTERM comes). Prints "claimed <task id>" per claim.
  */
-import { bullmqJobQueue } from "../server/jobs/bullmq-job-queue";
-import { claimedRunHandler } from "../server/jobs/claimed-run";
-import { openPostgres } from "../server/repository/postgres";
-import { postgresTaskRepository } from "../server/repository/postgres-task-repository";
+import { bullmqJobQueue } from "../../lib/server/jobs/bullmq-job-queue";
+import { claimedRunHandler } from "../../lib/server/jobs/claimed-run";
+import { openPostgres } from "../../lib/server/repository/postgres";
+import { postgresTaskRepository } from "../../lib/server/repository/postgres-task-repository";
 import { seamWorkerRun } from "./seam-worker-run";
 
 const [databaseUrl, redisUrl, prefix, queueName] = process.argv.slice(2) as [string, string, string, string];

@@ -1,5 +1,5 @@
-import type { ClaimedRun } from "../server/jobs/claimed-run";
-import type { TaskRepository } from "../server/repository/task-repository";
+import type { ClaimedRun } from "../../lib/server/jobs/claimed-run";
+import type { TaskRepository } from "../../lib/server/repository/task-repository";
 
 /** The scale-out tests' stand-in for a detection: two faces, written one by one, then complete. */
 export function seamWorkerRun(

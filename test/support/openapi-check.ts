@@ -1,6 +1,6 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { resolve } from "../api/openapi-fields";
+import { resolve } from "../../lib/api/openapi-fields";
 
 /**
  * Checks real responses against the OpenAPI document: the status must be one the document lists for that operation

@@ -3,8 +3,8 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseDeployment } from "../server/deployment";
-import { openSeams, type Seams } from "../server/seams";
+import { parseDeployment } from "../../lib/server/deployment";
+import { openSeams, type Seams } from "../../lib/server/seams";
 import { freePort } from "./next-server";
 import { env } from "./scale-out-services";
 
