@@ -1,7 +1,7 @@
 import { handle, methodNotAllowed } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
-import { issueDeleteToken } from "@/lib/server/delete-detection";
-import { acceptWebUpload } from "@/lib/server/web-detections";
+import { issueDeleteToken } from "@/lib/server/handlers/web/delete-detection";
+import { acceptWebUpload } from "@/lib/server/handlers/web/detections";
 
 export const POST = handle(async (request: Request) => {
   const ctx = await serverContext();

@@ -7,10 +7,10 @@ import { ResultView } from "@/components/result-view";
 import { parseConfidence } from "@/lib/api/face-names";
 import { DEFAULT_ENGINE_OPTIONS } from "@/lib/engine/face-engine";
 import { serverContext } from "@/lib/server/context";
-import { wasDeleted } from "@/lib/server/delete-detection";
+import { wasDeleted } from "@/lib/server/handlers/web/delete-detection";
+import { detectionView } from "@/lib/server/handlers/web/detections";
 import { publicOrigin } from "@/lib/server/request-body";
 import { countLabel } from "@/lib/server/share-card";
-import { detectionView } from "@/lib/server/web-detections";
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ confidence?: string | string[] }> };
 

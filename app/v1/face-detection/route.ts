@@ -1,6 +1,6 @@
 import { handle, methodNotAllowed } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
-import { createFaceDetection } from "@/lib/server/handlers/face-detection";
+import { createFaceDetection } from "@/lib/server/handlers/v1/face-detection";
 
 export const POST = handle(async (request: Request) => createFaceDetection(request, await serverContext()));
 

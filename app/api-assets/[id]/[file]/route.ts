@@ -1,6 +1,6 @@
 import { handle, methodNotAllowed } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
-import { serveAsset } from "@/lib/server/handlers/assets";
+import { serveAsset } from "@/lib/server/handlers/v1/assets";
 
 type Params = { params: Promise<{ id: string; file: string }> };
 

@@ -1,7 +1,7 @@
 import { handle, methodNotAllowed, notFound } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
-import { deleteDetection } from "@/lib/server/delete-detection";
-import { detectionView } from "@/lib/server/web-detections";
+import { deleteDetection } from "@/lib/server/handlers/web/delete-detection";
+import { detectionView } from "@/lib/server/handlers/web/detections";
 
 export const GET = handle(async (_request: Request, { params }: { params: Promise<{ id: string }> }) => {
   const view = await detectionView(await serverContext(), (await params).id);

@@ -1,8 +1,8 @@
 import { parseConfidence } from "@/lib/api/face-names";
 import { handle, methodNotAllowed, notFound } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
+import { detectionView } from "@/lib/server/handlers/web/detections";
 import { shareCard } from "@/lib/server/share-card";
-import { detectionView } from "@/lib/server/web-detections";
 
 /** GET /api/detections/{id}/card.jpg?confidence=0.30: the share card of what that link shows. */
 export const GET = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {

@@ -2,7 +2,7 @@ import { parseConfidence } from "@/lib/api/face-names";
 import { handle, methodNotAllowed, notFound } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
 import { facesJson } from "@/lib/server/exports/face-table";
-import { detectionView } from "@/lib/server/web-detections";
+import { detectionView } from "@/lib/server/handlers/web/detections";
 
 /** GET /api/detections/{id}/faces.json?confidence=0.5: the faces at a threshold, named as in the ZIP. */
 export const GET = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {

@@ -1,7 +1,7 @@
 import { parseConfidence } from "@/lib/api/face-names";
 import { handle, methodNotAllowed, notFound } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
-import { facesZip } from "@/lib/server/faces-zip";
+import { facesZip } from "@/lib/server/handlers/web/faces-zip";
 
 export const GET = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {
   const zip = await facesZip(

@@ -1,7 +1,7 @@
 import { parseConfidence } from "@/lib/api/face-names";
 import { ApiError, handle, methodNotAllowed, notFound } from "@/lib/server/api-error";
 import { serverContext } from "@/lib/server/context";
-import { exportPhoto } from "@/lib/server/photo-export";
+import { exportPhoto } from "@/lib/server/handlers/web/photo-export";
 
 /** GET /api/detections/{id}/photo.jpg?style=framed|blurred&confidence=0.5: the full-size photo, framed or redacted. */
 export const GET = handle(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {

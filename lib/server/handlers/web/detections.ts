@@ -1,15 +1,15 @@
-import type { DetectionView } from "../api/detection-view";
-import { DEFAULT_CONFIDENCE } from "../engine/face-engine";
-import { UNSUPPORTED_FORMAT_MESSAGE } from "../engine/image/image-decode-error";
-import { contentTypeOf, type MediaKind, VIDEO_EXTENSIONS } from "../media/media-types";
-import { extensionFromContent } from "../media/sniff-media";
-import { ApiError, notFound } from "./api-error";
-import { clientAddress } from "./client-address";
-import type { ServerContext } from "./context";
-import { ID_PATTERN, newId } from "./ids";
-import { takeLimits } from "./rate-limit";
-import { bodyRules, publicOrigin, queryConfidence } from "./request-body";
-import { storeRequestBody } from "./upload-stream";
+import type { DetectionView } from "../../../api/detection-view";
+import { DEFAULT_CONFIDENCE } from "../../../engine/face-engine";
+import { UNSUPPORTED_FORMAT_MESSAGE } from "../../../engine/image/image-decode-error";
+import { contentTypeOf, type MediaKind, VIDEO_EXTENSIONS } from "../../../media/media-types";
+import { extensionFromContent } from "../../../media/sniff-media";
+import { ApiError, notFound } from "../../api-error";
+import { clientAddress } from "../../client-address";
+import type { ServerContext } from "../../context";
+import { ID_PATTERN, newId } from "../../ids";
+import { takeLimits } from "../../rate-limit";
+import { bodyRules, publicOrigin, queryConfidence } from "../../request-body";
+import { storeRequestBody } from "../../upload-stream";
 
 /** Tasks started from the web app belong to no API key: their 128-bit id is what gives access, as a share link. */
 export const WEB_OWNER = "web";

@@ -2,12 +2,12 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ServerContext } from "./context";
-import { openDatabase } from "./database";
-import { newId } from "./ids";
-import { sqliteTaskRepository } from "./repository/sqlite-repositories";
-import { sqliteTaskStore } from "./task-store";
-import { detectionView, WEB_OWNER } from "./web-detections";
+import type { ServerContext } from "../../context";
+import { openDatabase } from "../../database";
+import { newId } from "../../ids";
+import { sqliteTaskRepository } from "../../repository/sqlite-repositories";
+import { sqliteTaskStore } from "../../task-store";
+import { detectionView, WEB_OWNER } from "./detections";
 
 describe("detectionView", () => {
   it("lists no faces for a task that ended in error, even if some were recorded before it failed", async () => {

@@ -1,9 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { isTerminal } from "../api/detection-view";
-import { ApiError } from "./api-error";
-import type { ServerContext } from "./context";
-import { ID_PATTERN } from "./ids";
-import { WEB_OWNER } from "./web-detections";
+import { isTerminal } from "../../../api/detection-view";
+import { ApiError } from "../../api-error";
+import type { ServerContext } from "../../context";
+import { ID_PATTERN } from "../../ids";
+import { WEB_OWNER } from "./detections";
 
 const hash = (token: string) => createHash("sha256").update(token).digest();
 

@@ -1,7 +1,7 @@
 import { strToU8, Zip, ZipPassThrough } from "fflate";
-import type { ServerContext } from "./context";
-import { facesCsv, facesJson, faceTable } from "./exports/face-table";
-import { detectionView } from "./web-detections";
+import type { ServerContext } from "../../context";
+import { facesCsv, facesJson, faceTable } from "../../exports/face-table";
+import { detectionView } from "./detections";
 
 /**
  * The faces a viewer sees at a confidence, as a ZIP streamed while it is read: face-01.png… (the UI's numbering),

@@ -1,12 +1,12 @@
-import { UploadUrlsRequest } from "../../api/schemas";
-import { IMAGE_EXTENSIONS, kindOfExtension, VIDEO_EXTENSIONS } from "../../media/media-types";
-import { ApiError } from "../api-error";
-import { authenticate } from "../auth";
-import { clientAddress } from "../client-address";
-import type { ServerContext } from "../context";
-import { newId } from "../ids";
-import { takeLimits } from "../rate-limit";
-import { bodyRules, publicOrigin, readJson } from "../request-body";
+import { UploadUrlsRequest } from "../../../api/schemas";
+import { IMAGE_EXTENSIONS, kindOfExtension, VIDEO_EXTENSIONS } from "../../../media/media-types";
+import { ApiError } from "../../api-error";
+import { authenticate } from "../../auth";
+import { clientAddress } from "../../client-address";
+import type { ServerContext } from "../../context";
+import { newId } from "../../ids";
+import { takeLimits } from "../../rate-limit";
+import { bodyRules, publicOrigin, readJson } from "../../request-body";
 
 const VALID = `image (${IMAGE_EXTENSIONS.join(", ")}) or video (${VIDEO_EXTENSIONS.join(", ")})`;
 

@@ -1,14 +1,14 @@
-import { CreateFaceDetectionRequest, type FaceDetection } from "../../api/schemas";
-import { DEFAULT_CONFIDENCE } from "../../engine/face-engine";
-import { ALL_EXTENSIONS, kindOfExtension, type MediaKind } from "../../media/media-types";
-import { ApiError, notFound } from "../api-error";
-import { authenticate } from "../auth";
-import { clientAddress } from "../client-address";
-import type { ServerContext } from "../context";
-import { ID_PATTERN, newId } from "../ids";
-import { takeLimits } from "../rate-limit";
-import { bodyRules, publicOrigin, readJson } from "../request-body";
-import type { FaceRecord, TaskRecord } from "../task-store";
+import { CreateFaceDetectionRequest, type FaceDetection } from "../../../api/schemas";
+import { DEFAULT_CONFIDENCE } from "../../../engine/face-engine";
+import { ALL_EXTENSIONS, kindOfExtension, type MediaKind } from "../../../media/media-types";
+import { ApiError, notFound } from "../../api-error";
+import { authenticate } from "../../auth";
+import { clientAddress } from "../../client-address";
+import type { ServerContext } from "../../context";
+import { ID_PATTERN, newId } from "../../ids";
+import { takeLimits } from "../../rate-limit";
+import { bodyRules, publicOrigin, readJson } from "../../request-body";
+import type { FaceRecord, TaskRecord } from "../../task-store";
 
 /** POST /v1/face-detection: queue a detection on an uploaded file or a URL. */
 export async function createFaceDetection(request: Request, ctx: ServerContext): Promise<Response> {

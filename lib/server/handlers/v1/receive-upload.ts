@@ -1,12 +1,12 @@
-import { contentTypeOf } from "../../media/media-types";
-import { sniffImageFormat, sniffVideo } from "../../media/sniff-media";
-import { ApiError } from "../api-error";
-import { clientAddress } from "../client-address";
-import type { ServerContext } from "../context";
-import { ID_PATTERN } from "../ids";
-import { takeLimits } from "../rate-limit";
-import { bodyRules } from "../request-body";
-import { storeRequestBody } from "../upload-stream";
+import { contentTypeOf } from "../../../media/media-types";
+import { sniffImageFormat, sniffVideo } from "../../../media/sniff-media";
+import { ApiError } from "../../api-error";
+import { clientAddress } from "../../client-address";
+import type { ServerContext } from "../../context";
+import { ID_PATTERN } from "../../ids";
+import { takeLimits } from "../../rate-limit";
+import { bodyRules } from "../../request-body";
+import { storeRequestBody } from "../../upload-stream";
 
 /**
  * PUT /uploads/{id}?expires&signature: the file itself. No bearer token: the signed URL is the capability (signed

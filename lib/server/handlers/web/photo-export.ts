@@ -1,10 +1,10 @@
 import sharp from "sharp";
-import { facesAtConfidence } from "../api/detection-view";
-import { decodeImage } from "../engine/image/decode-image";
-import type { Box } from "../engine/types";
-import { ApiError } from "./api-error";
-import type { ServerContext } from "./context";
-import { detectionView } from "./web-detections";
+import { facesAtConfidence } from "../../../api/detection-view";
+import { decodeImage } from "../../../engine/image/decode-image";
+import type { Box } from "../../../engine/types";
+import { ApiError } from "../../api-error";
+import type { ServerContext } from "../../context";
+import { detectionView } from "./detections";
 
 export type PhotoStyle = "framed" | "blurred";
 

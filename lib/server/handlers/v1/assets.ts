@@ -1,8 +1,8 @@
 import { Readable } from "node:stream";
-import { contentTypeOf } from "../../media/media-types";
-import { notFound } from "../api-error";
-import type { BlobStore } from "../blobs/blob-store";
-import { isValidKey } from "../file-storage";
+import { contentTypeOf } from "../../../media/media-types";
+import { notFound } from "../../api-error";
+import type { BlobStore } from "../../blobs/blob-store";
+import { isValidKey } from "../../file-storage";
 
 const CROP = /^\d+-\d+\.png$/;
 
