@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../../test/support/next-server";
 import { responseChecker } from "../../test/support/openapi-check";
 import { makeVideo } from "../../test/support/video-fixtures";
+import { waitForTerminal } from "../../test/support/wait-for-terminal";
 import { openApiDocument } from "../api/openapi";
 
 /**
@@ -88,12 +89,11 @@ async function detect(bytes: BodyInit, type: string, extension: string): Promise
     body: JSON.stringify({ assets: { target_file_path: item.file_path }, confidence_score: 0.5 }),
   });
   const id = (created as { id: string }).id;
-  for (;;) {
-    const task = (await call("/v1/face-detection/{id}", "GET", `/v1/face-detection/${id}`, { headers: auth }))
-      .body as Task;
-    if (task.status === "complete" || task.status === "error") return task;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return waitForTerminal(
+    async () =>
+      (await call("/v1/face-detection/{id}", "GET", `/v1/face-detection/${id}`, { headers: auth }))
+        .body as Task,
+  );
 }
 
 describe("the API as documented", () => {

@@ -7,6 +7,7 @@ import { type ApiDeployment, type ApiMode, embeddedMode, scaleOutMode } from "..
 import { type MagicHourClientClass, MagicHourSdk } from "../../test/support/magic-hour-sdk";
 import { type RunningServer, startServer } from "../../test/support/next-server";
 import { makeVideo } from "../../test/support/video-fixtures";
+import { waitForTerminal } from "../../test/support/wait-for-terminal";
 import { packageFile } from "../engine/models/package-file";
 import { authenticate } from "./auth";
 import { openDatabase } from "./database";
@@ -48,17 +49,12 @@ async function uploadUrl(extension = "jpg", type = "image") {
   ).items[0] as { upload_url: string; file_path: string; expires_at: string };
 }
 
-async function waitForTask(id: string, key = KEY) {
-  for (let i = 0; i < 200; i++) {
-    const body = (await (await api(`/v1/face-detection/${id}`, { key })).json()) as {
-      status: string;
-      faces: Array<{ path: string; url: string; score: number }>;
-      error?: { message: string };
-    };
-    if (body.status === "complete" || body.status === "error") return body;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`task ${id} did not finish`);
+function waitForTask(id: string, key = KEY) {
+  return waitForTerminal<{
+    status: string;
+    faces: Array<{ path: string; url: string; score: number }>;
+    error?: { message: string };
+  }>(`${server.origin}/v1/face-detection/${id}`, { headers: { authorization: `Bearer ${key}` } });
 }
 
 /** Videos made before the server starts: ffmpeg blocks this process, past the server's keep-alive timeout. */
@@ -126,10 +122,7 @@ function apiSuite(mode: ApiMode) {
         expect(created.creditsCharged).toBe(0);
         let task = await client.v1.faceDetection.get({ id: created.id });
         expect(["queued", "rendering", "complete"]).toContain(task.status);
-        for (let i = 0; i < 100 && task.status !== "complete"; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          task = await client.v1.faceDetection.get({ id: created.id });
-        }
+        task = await waitForTerminal(() => client.v1.faceDetection.get({ id: created.id }));
         expect(task.status).toBe("complete");
         expect(task.faces).toHaveLength(5);
         for (const face of task.faces) {
@@ -434,11 +427,7 @@ function apiSuite(mode: ApiMode) {
         try {
           const secondClient = new MagicHourSdk({ token: KEY, baseUrl: second.origin });
           for (const id of ["queuedTaskAAAAAAAAAAAA", "renderingTaskAAAAAAAAA"]) {
-            let task = await secondClient.v1.faceDetection.get({ id });
-            for (let i = 0; i < 100 && task.status !== "complete" && task.status !== "error"; i++) {
-              await new Promise((resolve) => setTimeout(resolve, 100));
-              task = await secondClient.v1.faceDetection.get({ id });
-            }
+            const task = await waitForTerminal(() => secondClient.v1.faceDetection.get({ id }));
             expect(task.status).toBe("complete");
             expect(task.faces).toHaveLength(4);
           }

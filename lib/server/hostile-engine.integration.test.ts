@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../../test/support/next-server";
+import { waitForTerminal } from "../../test/support/wait-for-terminal";
 import { packageFile } from "../engine/models/package-file";
 
 /**
@@ -97,17 +98,10 @@ async function post(server: RunningServer, bytes: Buffer): Promise<string> {
   return ((await response.json()) as { id: string }).id;
 }
 
-async function settle(server: RunningServer, id: string) {
-  for (let i = 0; i < 1200; i++) {
-    const body = (await (await fetch(`${server.origin}/api/detections/${id}`)).json()) as {
-      status: string;
-      error: string | null;
-      faces: unknown[];
-    };
-    if (body.status === "complete" || body.status === "error") return body;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`task ${id} did not finish`);
+function settle(server: RunningServer, id: string) {
+  return waitForTerminal<{ status: string; error: string | null; faces: unknown[] }>(
+    `${server.origin}/api/detections/${id}`,
+  );
 }
 
 /** A flat grey PNG of the given size: many pixels in a few kilobytes. */

@@ -18,6 +18,7 @@ import { emptyJpeg2000, manyComponentJpeg2000 } from "../../test/support/hostile
 import { type RunningServer, startServer } from "../../test/support/next-server";
 import { watchServer } from "../../test/support/server-watch";
 import { mjpegMov, undatedWebm } from "../../test/support/video-fixtures";
+import { waitForTerminal } from "../../test/support/wait-for-terminal";
 import { packageFile } from "../engine/models/package-file";
 
 /**
@@ -44,15 +45,14 @@ const view = async (server: RunningServer, id: string) =>
   (await (await fetch(`${server.origin}/api/detections/${id}`)).json()) as View;
 
 /** Polls a web detection until it ends; also returns every progress value seen while it was rendering. */
-async function settle(server: RunningServer, id: string, polls = 1200): Promise<View & { seen: number[] }> {
+async function settle(server: RunningServer, id: string): Promise<View & { seen: number[] }> {
   const seen: number[] = [];
-  for (let i = 0; i < polls; i++) {
-    const body = await view(server, id);
-    if (body.status === "rendering" && body.progress !== null) seen.push(body.progress);
-    if (body.status === "complete" || body.status === "error") return { ...body, seen };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${id} did not finish`);
+  const body = await waitForTerminal<View>(`${server.origin}/api/detections/${id}`, {
+    onView: (each) => {
+      if (each.status === "rendering" && each.progress !== null) seen.push(each.progress);
+    },
+  });
+  return { ...body, seen };
 }
 
 async function webUpload(server: RunningServer, bytes: Uint8Array): Promise<Response> {

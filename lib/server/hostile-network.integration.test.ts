@@ -10,6 +10,7 @@ import {
   whileWatching,
 } from "../../test/support/hostile-network";
 import { type RunningServer, startServer } from "../../test/support/next-server";
+import { waitForTerminal } from "../../test/support/wait-for-terminal";
 import { packageFile } from "../engine/models/package-file";
 
 /**
@@ -33,16 +34,8 @@ function partFiles(dir: string): string[] {
   });
 }
 
-async function settle(origin: string, route: string, headers: Record<string, string> = {}) {
-  for (let i = 0; i < 600; i++) {
-    const body = (await (await fetch(`${origin}${route}`, { headers })).json()) as {
-      status: string;
-      faces: unknown[];
-    };
-    if (body.status === "complete" || body.status === "error") return body;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${route} did not finish`);
+function settle(origin: string, route: string, headers: Record<string, string> = {}) {
+  return waitForTerminal<{ status: string; faces: unknown[] }>(`${origin}${route}`, { headers });
 }
 
 async function uploadSlot(origin: string, key = KEY, headers: Record<string, string> = {}) {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeMagicHour, startFakeMagicHour } from "../../test/support/fake-magic-hour";
 import { type MagicHourClientClass, MagicHourSdk } from "../../test/support/magic-hour-sdk";
 import { type RunningServer, startServer } from "../../test/support/next-server";
+import { waitForTerminal } from "../../test/support/wait-for-terminal";
 import { packageFile } from "../engine/models/package-file";
 
 /**
@@ -29,12 +30,10 @@ async function webDetection(): Promise<{ id: string; view: Record<string, unknow
   });
   expect(created.status).toBe(200);
   const { id } = (await created.json()) as { id: string };
-  for (let i = 0; i < 200; i++) {
-    const view = (await (await fetch(`${server.origin}/api/detections/${id}`)).json()) as { status: string };
-    if (view.status === "complete" || view.status === "error") return { id, view };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("detection did not finish");
+  const view = await waitForTerminal<Record<string, unknown> & { status: string }>(
+    `${server.origin}/api/detections/${id}`,
+  );
+  return { id, view };
 }
 
 beforeAll(async () => {
@@ -128,11 +127,9 @@ describe("Magic Hour as the provider", () => {
         body: await readFile(photo),
       });
       const { id } = (await created.json()) as { id: string };
-      let view: { status: string; error: string | null } = { status: "queued", error: null };
-      for (let i = 0; i < 300 && view.status !== "error" && view.status !== "complete"; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        view = (await (await fetch(`${dead.origin}/api/detections/${id}`)).json()) as typeof view;
-      }
+      const view = await waitForTerminal<{ status: string; error: string | null }>(
+        `${dead.origin}/api/detections/${id}`,
+      );
       expect(view.status).toBe("error");
       expect(view.error).toMatch(/can't be reached/);
     } finally {

@@ -6,6 +6,7 @@ import { type MagicHourClientClass, MagicHourSdk } from "../../test/support/magi
 import type { RunningServer } from "../../test/support/next-server";
 import { scratchDatabase } from "../../test/support/postgres-scratch";
 import { servicesReady, uniqueName } from "../../test/support/scale-out-services";
+import { waitForTerminal } from "../../test/support/wait-for-terminal";
 import { startWeb } from "../../test/support/web-cluster";
 import {
   type ClusterSettings,
@@ -163,15 +164,14 @@ describe.runIf(ready)("Two web instances and two workers on PostgreSQL, Redis an
     const survivor = (key: number) => client(key, 1);
     const all = [{ id: doomedTask, key: 0 }, ...photos];
     const results = new Map<string, Awaited<ReturnType<Sdk["v1"]["faceDetection"]["get"]>>>();
-    await until(async () => {
-      for (const { id, key } of all) {
-        if (results.get(id)?.status === "complete") continue;
-        const task = await survivor(key).v1.faceDetection.get({ id });
-        expect(task.status, `task ${id}`).not.toBe("error");
-        results.set(id, task);
-      }
-      return all.every(({ id }) => results.get(id)?.status === "complete");
-    }, 1000);
+    for (const { id, key } of all) {
+      const task = await waitForTerminal(() => survivor(key).v1.faceDetection.get({ id }), {
+        everyMs: 1000,
+        deadlineMs: 600_000,
+      });
+      expect(task.status, `task ${id}`).toBe("complete");
+      results.set(id, task);
+    }
     phase("all complete");
 
     // What the engine finds in each photo is what each task has: the same number of faces, each once.

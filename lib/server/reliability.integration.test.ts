@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTML, pngBomb, SVG } from "../../test/support/hostile-files";
 import { type RunningServer, startServer } from "../../test/support/next-server";
 import { randomBytesFile } from "../../test/support/video-fixtures";
+import { waitForTerminal } from "../../test/support/wait-for-terminal";
 import { packageFile } from "../engine/models/package-file";
 
 /** Hostile input, rate limits, retention, crashes and security headers, against the production build. */
@@ -20,18 +21,13 @@ function partFiles(dir: string): string[] {
   });
 }
 
-async function settle(server: RunningServer, route: string, headers: Record<string, string> = {}) {
-  for (let i = 0; i < 300; i++) {
-    const body = (await (await fetch(`${server.origin}${route}`, { headers })).json()) as {
-      status: string;
-      error: string | { message: string } | null;
-      faces: unknown[];
-      expired?: boolean;
-    };
-    if (body.status === "complete" || body.status === "error") return body;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${route} did not finish`);
+function settle(server: RunningServer, route: string, headers: Record<string, string> = {}) {
+  return waitForTerminal<{
+    status: string;
+    error: string | { message: string } | null;
+    faces: unknown[];
+    expired?: boolean;
+  }>(`${server.origin}${route}`, { headers });
 }
 
 describe("hostile input", () => {

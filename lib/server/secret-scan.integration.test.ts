@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeMagicHour, startFakeMagicHour } from "../../test/support/fake-magic-hour";
 import { productionBuild, type RunningServer, startServer } from "../../test/support/next-server";
+import { waitForTerminal } from "../../test/support/wait-for-terminal";
 import { packageFile } from "../engine/models/package-file";
 
 /**
@@ -28,13 +29,11 @@ async function get(route: string, init: RequestInit = {}): Promise<Response> {
   return response;
 }
 
-async function waitFor(route: string, init: RequestInit = {}): Promise<{ status: string; faces: unknown[] }> {
-  for (let i = 0; i < 300; i++) {
-    const view = (await (await get(route, init)).json()) as { status: string; faces: unknown[] };
-    if (view.status === "complete" || view.status === "error") return view;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${route} did not finish`);
+/** Every poll goes through `get`, so its answers are scanned too. */
+function waitFor(route: string, init: RequestInit = {}) {
+  return waitForTerminal(
+    async () => (await (await get(route, init)).json()) as { status: string; faces: unknown[] },
+  );
 }
 
 function filesUnder(dir: string): string[] {

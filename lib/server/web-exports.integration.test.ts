@@ -5,6 +5,7 @@ import { unzipSync } from "fflate";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../../test/support/next-server";
+import { waitForTerminal } from "../../test/support/wait-for-terminal";
 import { packageFile } from "../engine/models/package-file";
 import { openDatabase } from "./database";
 import { sqliteTaskStore } from "./task-store";
@@ -13,16 +14,11 @@ import { sqliteTaskStore } from "./task-store";
 
 const photo = readFileSync(packageFile("@vladmandic/face-api", "demo/sample1.jpg"));
 
-async function settle(server: RunningServer, id: string) {
-  for (let i = 0; i < 300; i++) {
-    const body = (await (await fetch(`${server.origin}/api/detections/${id}`)).json()) as {
-      status: string;
-      faces: Array<{ url: string; score: number; box: { x: number } }>;
-    };
-    if (body.status === "complete" || body.status === "error") return body;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${id} did not finish`);
+function settle(server: RunningServer, id: string) {
+  return waitForTerminal<{
+    status: string;
+    faces: Array<{ url: string; score: number; box: { x: number } }>;
+  }>(`${server.origin}/api/detections/${id}`);
 }
 
 describe("exports and delete", () => {
