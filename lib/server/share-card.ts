@@ -1,16 +1,10 @@
 import sharp from "sharp";
 import { type DetectionView, facesAtConfidence } from "../api/detection-view";
 import type { ServerContext } from "./context";
-import type { FileStorage } from "./file-storage";
 
 const WIDTH = 1200;
 const HEIGHT = 630;
 const PAD = 24;
-
-/** The result page's picture (a photo's preview, a video's poster), stored beside a task's faces. */
-export async function storePreview(storage: FileStorage, taskId: string, preview: Buffer): Promise<void> {
-  await storage.write(`api-assets/${taskId}/preview.jpg`, preview);
-}
 
 const escapeXml = (text: string) => text.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
 

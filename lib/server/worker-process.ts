@@ -10,9 +10,9 @@ import { startRequeueSweeper } from "./jobs/requeue-sweeper";
 import { errorFields, log } from "./log";
 import { magicHourClient } from "./magic-hour/magic-hour-client";
 import { createMetrics, type Metrics } from "./metrics";
-import { claimedDetectionRun } from "./runners/claimed-detection-run";
-import { claimedLocalRunner } from "./runners/claimed-local-runner";
-import { claimedMagicHourRunner } from "./runners/claimed-magic-hour-runner";
+import { dispatchClaimedToProvider } from "./providers/claimed-dispatch";
+import { claimedLocalRunner } from "./providers/claimed-local-runner";
+import { claimedMagicHourRunner } from "./providers/claimed-magic-hour-runner";
 import { openSeams, type SeamOptions, type Seams } from "./seams";
 import { startWorkerHttp } from "./worker-http";
 
@@ -106,7 +106,7 @@ export function startDetections(
 ): { stop(): Promise<void> } {
   const engine = createFaceEngine({ maxPixels: config.maxImagePixels });
   const embeddingPool = new InferencePool({ workers: 1, threadsPerWorker: 1 });
-  const run = claimedDetectionRun(seams.tasks, {
+  const run = dispatchClaimedToProvider(seams.tasks, {
     local: claimedLocalRunner({
       tasks: seams.tasks,
       blobs: seams.blobs,

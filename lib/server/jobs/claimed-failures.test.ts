@@ -13,12 +13,12 @@ import { InferencePool } from "../../engine/inference/inference-pool";
 import { packageFile } from "../../engine/models/package-file";
 import { localBlobStore } from "../blobs/local-blob-store";
 import { localFileStorage } from "../file-storage";
+import { dispatchClaimedToProvider } from "../providers/claimed-dispatch";
+import { claimedLocalRunner } from "../providers/claimed-local-runner";
 import { openPostgres, type PgPool } from "../repository/postgres";
 import { postgresTaskRepository } from "../repository/postgres-task-repository";
 import { newTask } from "../repository/repository-contract";
 import type { Claim, TaskRepository } from "../repository/task-repository";
-import { claimedDetectionRun } from "../runners/claimed-detection-run";
-import { claimedLocalRunner } from "../runners/claimed-local-runner";
 import { RAN_OUT_OF_STORAGE_MESSAGE } from "../storage-full";
 import { ClaimedFailureRecorder } from "./claimed-failure-recorder";
 import { claimedRunHandler } from "./claimed-run";
@@ -206,7 +206,7 @@ describe.runIf(ready && !fullDiskSkip)("A worker's photo on a PostgreSQL whose d
     } catch (error) {
       expect((error as NodeJS.ErrnoException).code).toBe("ENOSPC");
     }
-    const run = claimedDetectionRun(tasks, {
+    const run = dispatchClaimedToProvider(tasks, {
       local: claimedLocalRunner({
         tasks,
         blobs,

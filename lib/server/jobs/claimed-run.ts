@@ -27,7 +27,7 @@ export type ClaimedRun = (claim: Claim, task: TaskRecord, signal: AbortSignal) =
  * gone, and does nothing), keeps the lease alive while the run works, parks the task when the run asks to be woken
  * later, and gives the task back when the run throws, so the queue's retry can claim it again. A claim the
  * database can't take (full, read-only, away) starts nothing: the job waits `UNCLAIMED_RETRY_MS` and comes back,
- * without counting as a try, since the task never ran (as the embedded runner leaves a task whose start can't be
+ * without counting as a try, since the task never ran (as the embedded dispatch leaves a task whose start can't be
  * recorded queued until writes work again).
  */
 export function claimedRunHandler(options: ClaimedRunOptions, run: ClaimedRun): JobHandler {

@@ -9,7 +9,6 @@ import type { ServerContext } from "../context";
 import { openDatabase } from "../database";
 import type { Deployment } from "../deployment";
 import { DetectionQueue } from "../detection-queue";
-import { detectionRunner } from "../detection-runner";
 import { DiskSpace } from "../disk-space";
 import { localFileStorage } from "../file-storage";
 import { observeHttpWith } from "../http-observer";
@@ -17,14 +16,15 @@ import { memoryRateLimitStore } from "../limits/rate-limit-store";
 import { errorFields, log } from "../log";
 import { magicHourClient } from "../magic-hour/magic-hour-client";
 import { createMetrics } from "../metrics";
+import { dispatchToProvider } from "../providers/dispatch";
+import { localRunner } from "../providers/local-runner";
+import { magicHourRunner } from "../providers/magic-hour-runner";
 import {
   sqliteSharedSettings,
   sqliteTaskRepository,
   sqliteUploadRepository,
 } from "../repository/sqlite-repositories";
 import { startRetention } from "../retention";
-import { localRunner } from "../runners/local-runner";
-import { magicHourRunner } from "../runners/magic-hour-runner";
 import { healthCheck } from "../storage-health";
 import { MAX_TASK_ATTEMPTS, TaskRecorder } from "../task-recorder";
 import { sqliteTaskStore } from "../task-store";
@@ -53,7 +53,7 @@ export async function createEmbeddedContext(
   const embeddingPool = new InferencePool({ workers: 1, threadsPerWorker: 1 });
   // The queue is made below: the recorder reaches it through this closure once it exists.
   const recorder = new TaskRecorder(taskStore, storage, (taskId) => queue.enqueue(taskId));
-  const runTask = detectionRunner(taskStore, recorder, {
+  const runTask = dispatchToProvider(taskStore, recorder, {
     local: localRunner({
       tasks: taskStore,
       storage,

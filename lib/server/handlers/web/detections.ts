@@ -7,6 +7,7 @@ import { ApiError, notFound } from "../../api-error";
 import { clientAddress } from "../../client-address";
 import type { ServerContext } from "../../context";
 import { ID_PATTERN, newId } from "../../ids";
+import { previewKey } from "../../providers/preview";
 import { takeLimits } from "../../rate-limit";
 import { bodyRules, publicOrigin, queryConfidence } from "../../request-body";
 import { storeRequestBody } from "../../upload-stream";
@@ -118,7 +119,7 @@ export async function detectionView(ctx: ServerContext, id: string): Promise<Det
     confidence: task.confidence,
     expired: task.expiredAt !== null,
     error: task.status === "error" ? (task.error ?? "Face detection failed") : null,
-    previewUrl: done ? `/api-assets/${id}/preview.jpg` : null,
+    previewUrl: done ? `/${previewKey(id)}` : null,
     shareImageUrl: done ? `/api/detections/${id}/card.jpg` : null,
     zipUrl: done ? `/api/detections/${id}/faces.zip` : null,
     faces: faces.map((face) => ({

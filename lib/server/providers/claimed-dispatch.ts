@@ -8,7 +8,7 @@ import { RemoteFileError } from "../remote-file";
 import { LeaseLostError, type TaskRepository } from "../repository/task-repository";
 import { isStorageFull, RAN_OUT_OF_STORAGE_MESSAGE } from "../storage-full";
 
-/** Errors whose message is written for users (the same ones the embedded runner reports as they are). */
+/** Errors whose message is written for users: the same ones the embedded deployment's dispatch.ts reports. */
 const USER_FACING = [ImageDecodeError, RemoteFileError, UpstreamError, VideoError];
 
 function isUserFacing(error: unknown): error is Error {
@@ -21,10 +21,10 @@ function isUserFacing(error: unknown): error is Error {
  * again would fail the same way. Anything else (the database, the bucket, a worker thread) is thrown, so the queue
  * tries again with backoff, and ends the task in `error` only when every try has failed. A full disk or database
  * ends the task at once, "ran out of storage space" (the runner has removed the crops it wrote): as in the embedded
- * runner, trying again would most likely meet the same full store. The failures are written through `recorder`,
+ * dispatch, trying again would most likely meet the same full store. The failures are written through `recorder`,
  * which keeps one the database could not take and writes it once it can.
  */
-export function claimedDetectionRun(
+export function dispatchClaimedToProvider(
   tasks: TaskRepository,
   runners: { local: ClaimedRun; "magic-hour": ClaimedRun | null },
   recorder = new ClaimedFailureRecorder(tasks),

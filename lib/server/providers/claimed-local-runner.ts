@@ -17,6 +17,7 @@ import type { Claim, TaskRepository } from "../repository/task-repository";
 import { isStorageFull } from "../storage-full";
 import type { TaskRecord } from "../task-store";
 import { refusalReason } from "./local-runner";
+import { previewKey } from "./preview";
 
 export interface ClaimedLocalRunnerDeps {
   tasks: TaskRepository;
@@ -84,7 +85,7 @@ async function runTask(
     return undefined;
   }
   signal.throwIfAborted();
-  // Numbered as the embedded runner numbers them: the faces asked for first, left to right, then the weaker ones.
+  // Numbered as the embedded local runner numbers them: the faces asked for first, left to right, then the rest.
   const chosen = aboveConfidence(result.faces, task.confidence);
   const weaker = result.faces.filter((face) => face.score < task.confidence);
   const ordered: FaceWithCrop[] = [...chosen, ...weaker];
@@ -102,8 +103,8 @@ async function runTask(
     });
   }
   if (result.preview) {
-    await blobs.put(`api-assets/${task.id}/preview.jpg`, result.preview, { contentType: "image/jpeg" });
-    written.push(`api-assets/${task.id}/preview.jpg`);
+    await blobs.put(previewKey(task.id), result.preview, { contentType: "image/jpeg" });
+    written.push(previewKey(task.id));
   }
   await tasks.complete(claim, { width: result.width, height: result.height });
   return undefined;
@@ -174,8 +175,8 @@ async function runVideo(
     if (refused) throw refused;
     for (const person of result.persons) await recordPerson(claim, person, deps, written);
     const poster = await posterJpeg(copy.path, result.persons[0]?.time ?? 0);
-    await blobs.put(`api-assets/${task.id}/preview.jpg`, poster, { contentType: "image/jpeg" });
-    written.push(`api-assets/${task.id}/preview.jpg`);
+    await blobs.put(previewKey(task.id), poster, { contentType: "image/jpeg" });
+    written.push(previewKey(task.id));
     await tasks.complete(claim, { width: result.width, height: result.height, duration: result.duration });
   } finally {
     await copy.release();

@@ -1,11 +1,11 @@
-import { ImageDecodeError } from "../engine/image/decode-image";
-import { VideoError } from "../engine/video/ffmpeg";
-import { errorFields, log } from "./log";
-import { UpstreamError } from "./magic-hour/upstream-error";
-import { RemoteFileError } from "./remote-file";
-import { isStorageFull } from "./storage-full";
-import type { TaskRecorder } from "./task-recorder";
-import type { TaskRecord, TaskStore } from "./task-store";
+import { ImageDecodeError } from "../../engine/image/decode-image";
+import { VideoError } from "../../engine/video/ffmpeg";
+import { errorFields, log } from "../log";
+import { UpstreamError } from "../magic-hour/upstream-error";
+import { RemoteFileError } from "../remote-file";
+import { isStorageFull } from "../storage-full";
+import type { TaskRecorder } from "../task-recorder";
+import type { TaskRecord, TaskStore } from "../task-store";
 
 type Run = (task: TaskRecord) => Promise<void>;
 
@@ -21,7 +21,7 @@ function isUserFacing(error: unknown): error is Error {
  * without its partial files; nothing is left `rendering`, even when the failure can only be recorded later (a full
  * disk: see TaskRecorder).
  */
-export function detectionRunner(
+export function dispatchToProvider(
   tasks: TaskStore,
   recorder: TaskRecorder,
   runners: { local: Run; "magic-hour": Run | null },

@@ -8,6 +8,7 @@ import type { MagicHourClient } from "../magic-hour/magic-hour-client";
 import { UpstreamError } from "../magic-hour/upstream-error";
 import type { Claim, TaskRepository } from "../repository/task-repository";
 import type { TaskRecord } from "../task-store";
+import { previewKey } from "./preview";
 
 export interface ClaimedMagicHourDeps {
   tasks: TaskRepository;
@@ -94,7 +95,7 @@ async function finishWithPreview(claim: Claim, task: TaskRecord, deps: ClaimedMa
     return;
   }
   const image = await decodeImage(await buffer(input.stream), { maxPixels: deps.maxImagePixels });
-  await deps.blobs.put(`api-assets/${task.id}/preview.jpg`, await previewJpeg(image), {
+  await deps.blobs.put(previewKey(task.id), await previewJpeg(image), {
     contentType: "image/jpeg",
   });
   await deps.tasks.complete(claim, { width: image.width, height: image.height });

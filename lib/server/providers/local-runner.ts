@@ -9,8 +9,8 @@ import { ALL_EXTENSIONS, type MediaKind } from "../../media/media-types";
 import { extensionFromContent } from "../../media/sniff-media";
 import type { FileStorage } from "../file-storage";
 import { downloadRemoteFile } from "../remote-file";
-import { storePreview } from "../share-card";
 import type { TaskRecord, TaskStore } from "../task-store";
+import { storePreview } from "./preview";
 
 export interface LocalRunnerDeps {
   tasks: TaskStore;

@@ -5,8 +5,8 @@ import { decodeImage } from "../../engine/image/decode-image";
 import type { FileStorage } from "../file-storage";
 import type { MagicHourClient } from "../magic-hour/magic-hour-client";
 import { UpstreamError } from "../magic-hour/upstream-error";
-import { storePreview } from "../share-card";
 import type { TaskRecord, TaskStore } from "../task-store";
+import { storePreview } from "./preview";
 
 export interface MagicHourRunnerDeps {
   tasks: TaskStore;
