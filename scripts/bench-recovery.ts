@@ -41,6 +41,7 @@ const workerEnv = {
   LEASE_MS: values.lease,
 };
 const args = [
+  "--conditions=react-server",
   "--import",
   "tsx",
   "test/support/seam-worker-child.ts",

@@ -1,3 +1,4 @@
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { observeHttpRequest } from "./http-observer";
 import { ID_PATTERN } from "./ids";

@@ -1,3 +1,4 @@
+import "server-only";
 import { ApiError, bodiesReadToEnd } from "./api-error";
 
 /**

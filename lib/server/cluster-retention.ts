@@ -1,3 +1,4 @@
+import "server-only";
 import type { BlobStore } from "./blobs/blob-store";
 import { errorFields, log } from "./log";
 import type { ClusterLock, TaskRepository, UploadRepository } from "./repository/task-repository";

@@ -1,3 +1,4 @@
+import "server-only";
 import { errorFields, log } from "./log";
 
 /**

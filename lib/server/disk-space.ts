@@ -1,3 +1,4 @@
+import "server-only";
 import { statfsSync } from "node:fs";
 import { ApiError } from "./api-error";
 import { STORAGE_FULL_MESSAGE } from "./storage-full";

@@ -1,3 +1,4 @@
+import "server-only";
 import { createReadStream, type ReadStream } from "node:fs";
 import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";

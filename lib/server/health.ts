@@ -1,3 +1,5 @@
+import "server-only";
+
 /**
  * What `/api/health` (web) and `/healthz` (worker) report: every dependency, each checked with a time limit, so a
  * hung database shows up as a named failure rather than a hung health check.

@@ -1,3 +1,5 @@
+import "server-only";
+
 /**
  * HTTP latency for the web process's `/metrics`. Routes are bundled apart by Next, each with its own copy of a
  * module, so the process's one observer is reached through globalThis (set when the server context is made), and

@@ -1,3 +1,4 @@
+import "server-only";
 import { randomBytes } from "node:crypto";
 
 /** 128 random bits, URL-safe: task and upload ids double as capabilities for their files, so they must not be guessable. */

@@ -1,3 +1,5 @@
+import "server-only";
+
 /**
  * Structured logs: one JSON object per line on stdout (errors on stderr), which any log collector can parse.
  * `LOG_LEVEL` (debug, info, warn, error, silent; default info) sets the least severe level written.

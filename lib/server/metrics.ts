@@ -1,3 +1,4 @@
+import "server-only";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { JobHandler, JobQueue } from "./jobs/job-queue";
 

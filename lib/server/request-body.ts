@@ -1,3 +1,4 @@
+import "server-only";
 import type { z } from "zod";
 import { ConfidenceParam } from "../api/confidence";
 import { ApiError } from "./api-error";

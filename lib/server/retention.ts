@@ -1,3 +1,4 @@
+import "server-only";
 import type { FileStorage } from "./file-storage";
 import { errorFields, log } from "./log";
 import type { TaskStore } from "./task-store";

@@ -1,3 +1,4 @@
+import "server-only";
 import sharp from "sharp";
 import { type DetectionView, facesAtConfidence } from "../api/detection-view";
 import type { ServerContext } from "./context";

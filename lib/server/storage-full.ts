@@ -1,3 +1,5 @@
+import "server-only";
+
 /**
  * Errors that mean "no room to write": the disk (ENOSPC), a quota (EDQUOT), SQLite's database or journal
  * (SQLITE_FULL) or PostgreSQL's (SQLSTATE 53100, disk_full). They are the server's condition, not the request's

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "./database";
 import type { DiskSpace } from "./disk-space";
 import type { TaskRecorder } from "./task-recorder";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { TaskStatus } from "../api/detection-view";
 import type { Box, Point } from "../engine/types";
 import type { MediaKind } from "../media/media-types";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { MediaKind } from "../media/media-types";
 import type { Db } from "./database";
 

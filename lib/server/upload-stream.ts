@@ -1,3 +1,4 @@
+import "server-only";
 import { Readable } from "node:stream";
 import type { BlobStore } from "./blobs/blob-store";
 import { type BodyRules, bodyChunks } from "./body-stream";

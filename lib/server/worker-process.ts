@@ -1,3 +1,4 @@
+import "server-only";
 import { FaceEmbedder } from "../engine/face-embedding";
 import { createFaceEngine } from "../engine/face-engine";
 import { InferencePool } from "../engine/inference/inference-pool";

@@ -1,3 +1,4 @@
+import "server-only";
 import { createWriteStream } from "node:fs";
 import { access, rm, stat } from "node:fs/promises";
 import { Readable } from "node:stream";

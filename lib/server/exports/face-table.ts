@@ -1,3 +1,4 @@
+import "server-only";
 import { type DetectionView, facesAtConfidence } from "../../api/detection-view";
 import { faceFileName } from "../../api/face-names";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { clientLanes } from "./client-lanes";

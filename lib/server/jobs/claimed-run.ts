@@ -1,3 +1,4 @@
+import "server-only";
 import { errorFields, log } from "../log";
 import { type Claim, LeaseLostError, type TaskRepository } from "../repository/task-repository";
 import type { TaskRecord } from "../task-store";

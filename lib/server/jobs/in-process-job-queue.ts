@@ -1,3 +1,4 @@
+import "server-only";
 import { DetectionQueue } from "../detection-queue";
 import { type JobCounts, type JobHandler, type JobQueue, type JobQueueOptions, NO_CLIENT } from "./job-queue";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { afterEach, describe, expect, it } from "vitest";
 import type { JobHandler, JobQueue, JobQueueOptions } from "./job-queue";
 

@@ -1,3 +1,5 @@
+import "server-only";
+
 /**
  * The detection jobs: in this process (embedded, the default), or in Redis with BullMQ when `REDIS_URL` is set and
  * any number of workers on any hosts take them. A job's id is its task's id, so asking twice for the same task

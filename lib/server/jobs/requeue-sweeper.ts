@@ -1,3 +1,4 @@
+import "server-only";
 import type { ClusterLock, TaskRepository } from "../repository/task-repository";
 import type { JobQueue } from "./job-queue";
 

@@ -69,6 +69,7 @@ describe.runIf(ready)("Scale-out jobs: PostgreSQL tasks and BullMQ jobs across p
     const child = spawn(
       process.execPath,
       [
+        "--conditions=react-server",
         "--import",
         "tsx",
         "test/support/seam-worker-child.ts",

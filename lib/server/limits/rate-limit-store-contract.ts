@@ -1,3 +1,4 @@
+import "server-only";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RateLimited } from "../rate-limit";
 import { type RateLimitStore, takeFromBudget } from "./rate-limit-store";

@@ -1,3 +1,5 @@
+import "server-only";
+
 /** What went wrong upstream, in the terms a user can act on. Messages never include the token or raw responses. */
 export type UpstreamProblem =
   | "bad_token"

@@ -1,3 +1,4 @@
+import "server-only";
 import { ImageDecodeError } from "../../engine/image/decode-image";
 import { VideoError } from "../../engine/video/ffmpeg";
 import { ClaimedFailureRecorder } from "../jobs/claimed-failure-recorder";

@@ -1,3 +1,4 @@
+import "server-only";
 import path from "node:path";
 import { buffer } from "node:stream/consumers";
 import { previewJpeg } from "../../engine/crops";

@@ -1,3 +1,4 @@
+import "server-only";
 import { readFile } from "node:fs/promises";
 import { DetectionRefusedError } from "../../engine/detect-faces";
 import type { FaceEmbedder } from "../../engine/face-embedding";

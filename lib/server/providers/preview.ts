@@ -1,3 +1,4 @@
+import "server-only";
 import type { FileStorage } from "../file-storage";
 
 /** Where a task's result-page picture (a photo's preview, a video's poster) lives, beside its faces. */

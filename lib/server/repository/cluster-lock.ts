@@ -1,3 +1,4 @@
+import "server-only";
 import type { PgPool } from "./postgres";
 import type { ClusterLock } from "./task-repository";
 

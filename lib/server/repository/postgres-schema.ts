@@ -1,3 +1,5 @@
+import "server-only";
+
 /**
  * PostgreSQL schema migrations, applied in order; `schema_migrations` records which ran. Append, never edit: a
  * database in the field has run the old text. Times are milliseconds since the epoch (BIGINT), as in SQLite, so

@@ -1,3 +1,4 @@
+import "server-only";
 import { randomUUID } from "node:crypto";
 import type { TaskStatus } from "../../api/detection-view";
 import type { Box, Point } from "../../engine/types";

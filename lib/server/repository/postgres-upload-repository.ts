@@ -1,3 +1,4 @@
+import "server-only";
 import { randomBytes } from "node:crypto";
 import type { MediaKind } from "../../media/media-types";
 import type { UploadRecord, UploadState } from "../upload-store";

@@ -1,3 +1,4 @@
+import "server-only";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { TaskStatus } from "../../api/detection-view";
 import type { Db } from "../database";

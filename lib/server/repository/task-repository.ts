@@ -1,3 +1,4 @@
+import "server-only";
 import type { TaskStatus } from "../../api/detection-view";
 import type { FaceRecord, NewTask, ProviderName, TaskRecord } from "../task-store";
 import type { UploadRecord } from "../upload-store";

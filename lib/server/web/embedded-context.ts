@@ -1,3 +1,4 @@
+import "server-only";
 import path from "node:path";
 import { FaceEmbedder } from "../../engine/face-embedding";
 import { createFaceEngine } from "../../engine/face-engine";

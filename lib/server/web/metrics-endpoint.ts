@@ -1,3 +1,4 @@
+import "server-only";
 import { timingSafeEqual } from "node:crypto";
 import { ApiError } from "../api-error";
 import type { ServerContext } from "../context";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { ServerConfig } from "../config";
 import type { RateLimitStore } from "../limits/rate-limit-store";
 import { RateLimiter } from "../rate-limit";

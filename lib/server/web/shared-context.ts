@@ -1,3 +1,4 @@
+import "server-only";
 import { BodyGate } from "../body-stream";
 import type { ServerConfig } from "../config";
 import type { ServerContext, SpaceCheck } from "../context";

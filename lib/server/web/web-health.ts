@@ -1,3 +1,4 @@
+import "server-only";
 import { checkHealth, type DependencyCheck, type HealthReport } from "../health";
 
 /**

@@ -1,3 +1,4 @@
+import "server-only";
 import { Readable } from "node:stream";
 import { contentTypeOf } from "../../../media/media-types";
 import { notFound } from "../../api-error";

@@ -1,3 +1,4 @@
+import "server-only";
 import { CreateFaceDetectionRequest, type FaceDetection } from "../../../api/schemas";
 import { DEFAULT_CONFIDENCE } from "../../../engine/face-engine";
 import { ALL_EXTENSIONS, kindOfExtension, type MediaKind } from "../../../media/media-types";

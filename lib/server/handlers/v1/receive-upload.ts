@@ -1,3 +1,4 @@
+import "server-only";
 import { contentTypeOf } from "../../../media/media-types";
 import { sniffImageFormat, sniffVideo } from "../../../media/sniff-media";
 import { ApiError } from "../../api-error";

@@ -1,3 +1,4 @@
+import "server-only";
 import { UploadUrlsRequest } from "../../../api/schemas";
 import { IMAGE_EXTENSIONS, kindOfExtension, VIDEO_EXTENSIONS } from "../../../media/media-types";
 import { ApiError } from "../../api-error";

@@ -1,3 +1,4 @@
+import "server-only";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { isTerminal } from "../../../api/detection-view";
 import { ApiError } from "../../api-error";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { DetectionView } from "../../../api/detection-view";
 import { DEFAULT_CONFIDENCE } from "../../../engine/face-engine";
 import { UNSUPPORTED_FORMAT_MESSAGE } from "../../../engine/image/image-decode-error";

@@ -1,3 +1,4 @@
+import "server-only";
 import { strToU8, Zip, ZipPassThrough } from "fflate";
 import type { ServerContext } from "../../context";
 import { facesCsv, facesJson, faceTable } from "../../exports/face-table";

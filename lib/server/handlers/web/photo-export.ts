@@ -1,3 +1,4 @@
+import "server-only";
 import sharp from "sharp";
 import { facesAtConfidence } from "../../../api/detection-view";
 import { decodeImage } from "../../../engine/image/decode-image";
