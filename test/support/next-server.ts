@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { collectOutput } from "./child-output";
 
 /**
  * The real production server for integration tests: `next build` (when the sources are newer than the build) and
@@ -106,30 +107,24 @@ export async function startServer(
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
+  const output = collectOutput(child);
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited early:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`next start exited early:\n${output()}`);
     try {
       if ((await fetch(`${origin}/api/health`)).ok) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`next start did not become healthy:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`next start did not become healthy:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
     origin,
     pid: child.pid as number,
     dataDir: dir,
-    output: () => output,
+    output,
     stop: (signal = "SIGTERM") =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

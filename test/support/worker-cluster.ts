@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseDeployment } from "../../lib/server/deployment";
 import { openSeams, type Seams } from "../../lib/server/seams";
+import { collectOutput } from "./child-output";
 import { freePort } from "./next-server";
 import { env } from "./scale-out-services";
 
@@ -62,25 +63,19 @@ export async function startWorker(
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
+  const output = collectOutput(child);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   let gone = false;
   void exited.then(() => {
     gone = true;
   });
   for (;;) {
-    if (gone) throw new Error(`The worker exited before answering /healthz:\n${output}`);
+    if (gone) throw new Error(`The worker exited before answering /healthz:\n${output()}`);
     const answer = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
     if (answer?.status === 200) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { process: child, port, name: `${os.hostname()}:${child.pid}`, output: () => output, exited };
+  return { process: child, port, name: `${os.hostname()}:${child.pid}`, output, exited };
 }
 
 /** The producer's side of the seams (what a web instance does on a create): tasks, input files, jobs. */
