@@ -10,7 +10,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { packageFile } from "../lib/engine/models/package-file";
-import { type MagicHourClientClass, MagicHourSdk } from "../test/support/magic-hour-sdk";
+import { MagicHourSdk } from "../test/support/magic-hour-sdk";
 import { ensureProductionBuild, startServer } from "../test/support/next-server";
 import { steadyLoad } from "../test/support/steady-load";
 

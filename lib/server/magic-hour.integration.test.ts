@@ -4,7 +4,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeMagicHour, startFakeMagicHour } from "../../test/support/fake-magic-hour";
-import { type MagicHourClientClass, MagicHourSdk } from "../../test/support/magic-hour-sdk";
+import { MagicHourSdk } from "../../test/support/magic-hour-sdk";
 import { type RunningServer, startServer } from "../../test/support/next-server";
 import { waitForTerminal } from "../../test/support/wait-for-terminal";
 import { packageFile } from "../engine/models/package-file";
