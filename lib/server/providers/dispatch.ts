@@ -4,7 +4,7 @@ import { VideoError } from "../../engine/video/ffmpeg";
 import { errorFields, log } from "../log";
 import { UpstreamError } from "../magic-hour/upstream-error";
 import { RemoteFileError } from "../remote-file";
-import { isStorageFull } from "../storage-full";
+import { isStorageFull, RAN_OUT_OF_STORAGE_MESSAGE } from "../storage-full";
 import type { TaskRecorder } from "../task-recorder";
 import type { TaskRecord, TaskStore } from "../task-store";
 
@@ -49,7 +49,7 @@ export function dispatchToProvider(
       const message = isUserFacing(error)
         ? error.message
         : isStorageFull(error)
-          ? "The server ran out of storage space while working on this file"
+          ? RAN_OUT_OF_STORAGE_MESSAGE
           : "Face detection failed";
       // The input stays: an uploaded file may be used by another task, and retention removes it in time.
       await recorder.fail(taskId, tasks.get(taskId)?.inputKey ?? task.inputKey, message);
